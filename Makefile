@@ -1,0 +1,41 @@
+# Territoire — the two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := data/demo/manifeste.yaml
+HOST ?= 127.0.0.1
+PORT ?= 8866
+
+.PHONY: run test lint format demo clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# rfc3987-syntax costs ~1 s at every nbformat/Altair import (tech-notes, pitfall 1)
+	-$(BIN)/python -m pip uninstall --quiet -y rfc3987-syntax
+	touch $(STAMP)
+
+$(DEMO): | $(STAMP)
+	$(BIN)/territoire demo
+
+run: $(STAMP) $(DEMO)
+	$(BIN)/voila dashboards/comite_pilotage.ipynb --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
+	  --preheat_kernel=True --pool_size=2 \
+	  --MappingKernelManager.cull_interval=60 --MappingKernelManager.cull_idle_timeout=900 \
+	  --VoilaExecutor.timeout=120
+
+test: $(STAMP) $(DEMO)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: $(STAMP)
+	$(BIN)/territoire demo
