@@ -1,0 +1,61 @@
+"""The `territoire` command: French subcommands, French errors, no traceback for users.
+
+Each subcommand lives in its own module of this package and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` (a callable taking the parsed
+arguments and returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module name (in this package) of every subcommand, in the order shown by --help
+COMMAND_MODULES = [
+    "demo",
+    "import_",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="territoire",
+        description="Territoire : diagnostic territorial, scénarios et suivi des CTG.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="commande", metavar="COMMANDE", title="commandes")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return f"territoire {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..errors import TerritoireError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except TerritoireError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Erreur de fichier : {exc.strerror} ({exc.filename})", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Loaders of the real published files, one module per publisher."""
