@@ -31,7 +31,7 @@ run: $(STAMP) $(DEMO)
 test: $(STAMP) $(DEMO)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests notebooks dashboards --nbval-lax --nbval-current-env
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

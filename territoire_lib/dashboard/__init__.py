@@ -1,0 +1,1 @@
+"""ipywidgets applications shown by the Voilà dashboards of ``dashboards/``."""

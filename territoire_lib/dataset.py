@@ -1,0 +1,600 @@
+"""The loaded territory: geography, observations by commune and year, references, zonings,
+contours and the load report — from the demo or from a user's folder of real files.
+
+A folder holds the published files as they were downloaded plus a small manifest
+(``manifeste.yaml``) saying which file is which (see ``data/demo/manifeste.yaml`` and the
+README). :func:`load_territory` reads every file through its loader, collects every error of
+every file before failing (one French message listing them all), and caches the result as
+parquet under ``data/cache/<checksum>/`` so the next load takes a fraction of a second.
+Input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .errors import DataError, Issue, LoadReport, TerritoireError
+from .geo import NO_EPCI, Geography, Perimeter, departement_of
+from .sources.reading import STATUT_ESTIME, empty_observations, normalise_observations
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+DEMO_DIR = REPO_DIR / "data" / "demo"
+CACHE_DIR = Path(os.environ.get("TERRITOIRE_CACHE", REPO_DIR / "data" / "cache"))
+MANIFEST_NAME = "manifeste.yaml"
+REFERENCE_COLUMNS = ["niveau", "code", "annee", "variable", "valeur"]
+CACHE_FORMAT = 1
+
+MANIFEST_KEYS = {
+    "cog_communes": "fichier COG des communes (v_commune_AAAA.csv)",
+    "epci_composition": "composition des EPCI (Intercommunalite_Metropole_au_01-01-AAAA.xlsx)",
+    "population_age": "population par âge (base-ic-evol-struct-pop-AAAA.csv)",
+    "familles": "familles (base-ic-couples-familles-menages-AAAA.csv)",
+    "filosofi": "Filosofi, format large ({disp: …, pauvres: …})",
+    "filosofi_long": "Filosofi, format long (DS_FILOSOFI_CC_AAAA_data.csv)",
+    "cafdata": "exports Cafdata communaux (s_ben_com_f, ndur_s_qf_400_com_f, rsa_s_type_com_f)",
+    "petite_enfance": "taux et places petite enfance ({taux: {com: …}, places: {com: …}})",
+    "tauxcouv_historique": "taux de couverture historiques (TAUXCOUV2021.csv)",
+    "qpv": "liste des QPV (listeqp2024-cog2024.csv)",
+    "frr": "communes FRR ({fichier: …, colonnes: …, valeurs: …})",
+    "contours": "contours des communes (GeoJSON)",
+}
+
+
+@dataclass
+class Territory:
+    """Everything loaded for one territory (a département or more)."""
+
+    name: str
+    fictional: bool
+    geography: Geography
+    observations: pd.DataFrame
+    references: pd.DataFrame
+    qpv: pd.DataFrame
+    zonages: pd.DataFrame
+    contours: dict | None
+    reports: list[LoadReport] = field(default_factory=list)
+    source: str = ""
+    checksum: str = ""
+
+    # -- queries --------------------------------------------------------------------------------
+    def years(self, variable: str) -> list[int]:
+        obs = self.observations
+        return sorted(obs.loc[obs["variable"] == variable, "annee"].unique().tolist())
+
+    def wide(self, variables: list[str] | None = None) -> pd.DataFrame:
+        """Observations as a (commune, annee) × variable table."""
+        obs = self.observations
+        if variables is not None:
+            obs = obs[obs["variable"].isin(variables)]
+        return obs.pivot_table(
+            index=["commune", "annee"], columns="variable", values="valeur", aggfunc="sum"
+        ).reset_index()
+
+    def totals(self, code: str, variables: list[str], year: int | None = None) -> pd.DataFrame:
+        """Sums of summable variables over the communes of a territory, by year.
+
+        Returns columns annee, variable, valeur, communes (number of communes with a value)
+        and estime (share of the value resting on estimated commune values).
+        """
+        members = self.geography.members(code)
+        obs = self.observations
+        sel = obs[obs["variable"].isin(variables) & obs["commune"].isin(members)]
+        if year is not None:
+            sel = sel[sel["annee"] == year]
+        sel = sel.assign(_est=sel["valeur"].where(sel["statut"] == STATUT_ESTIME, 0.0))
+        out = (
+            sel.groupby(["annee", "variable"])
+            .agg(
+                valeur=("valeur", lambda s: s.sum(min_count=1)),
+                communes=("valeur", "count"),
+                _est=("_est", "sum"),
+            )
+            .reset_index()
+        )
+        out["estime"] = (out["_est"] / out["valeur"]).where(out["valeur"] > 0, 0.0)
+        return out.drop(columns="_est")
+
+    def reference(self, variable: str, niveau: str, code: str) -> pd.Series:
+        """Published reference values by year (e.g. the département's coverage rate)."""
+        r = self.references
+        sel = r[(r["variable"] == variable) & (r["niveau"] == niveau) & (r["code"] == code)]
+        return sel.set_index("annee")["valeur"].sort_index()
+
+    def report_french(self) -> str:
+        head = f"Chargement : {self.name}" + (" — données fictives" if self.fictional else "")
+        g = self.geography
+        summary = (
+            f"{len(g.communes)} communes, {len(g.epcis)} EPCI, "
+            f"{len(g.departements)} département(s), {len(self.observations):,} observations"
+        ).replace(",", "\u202f")
+        return "\n\n".join([head, summary, *(r.french() for r in self.reports)])
+
+
+# -- manifest ---------------------------------------------------------------------------------
+def read_manifest(folder: Path) -> dict:
+    import yaml
+
+    path = folder / MANIFEST_NAME
+    if not path.exists():
+        raise DataError(
+            Issue(
+                MANIFEST_NAME,
+                f"aucun manifeste dans le dossier « {folder} »",
+                "un fichier manifeste.yaml qui dit quel fichier est quoi (voir le README)",
+            )
+        )
+    try:
+        manifest = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(
+            Issue(
+                MANIFEST_NAME,
+                f"un YAML invalide ({getattr(exc, 'problem', exc)})",
+                "un manifeste YAML valide",
+                line=mark.line + 1 if mark else None,
+            )
+        ) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("fichiers"), dict):
+        raise DataError(
+            Issue(MANIFEST_NAME, "aucune rubrique « fichiers »", "une rubrique « fichiers: »")
+        )
+    unknown = sorted(set(manifest["fichiers"]) - set(MANIFEST_KEYS))
+    if unknown:
+        raise DataError(
+            Issue(
+                MANIFEST_NAME,
+                f"la rubrique inconnue « {unknown[0]} »",
+                "l'une de : " + ", ".join(MANIFEST_KEYS),
+                column="fichiers",
+            )
+        )
+    return manifest
+
+
+def _files_of(manifest: dict) -> list[str]:
+    """Every file name mentioned by the manifest (for checksums)."""
+    names: list[str] = []
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, str):
+            if key not in ("colonnes", "valeurs") and "." in node:
+                names.append(node)
+        elif isinstance(node, list):
+            for n in node:
+                walk(n, key)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if k not in ("colonnes", "valeurs", "skip", "separateur"):
+                    walk(v, k)
+
+    walk(manifest.get("fichiers", {}))
+    return names
+
+
+def folder_checksum(folder: Path, manifest: dict) -> str:
+    h = hashlib.sha256()
+    h.update(f"{CACHE_FORMAT}:{__version__}".encode())
+    h.update((folder / MANIFEST_NAME).read_bytes())
+    for name in sorted(set(_files_of(manifest))):
+        path = folder / name
+        h.update(name.encode())
+        if path.exists():
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# -- loading ----------------------------------------------------------------------------------
+class _Loader:
+    """Runs every loader of a manifest, collecting all errors before failing."""
+
+    def __init__(self, folder: Path, manifest: dict):
+        self.folder = folder
+        self.manifest = manifest
+        self.files = manifest["fichiers"]
+        self.issues: list[Issue] = []
+        self.reports: list[LoadReport] = []
+
+    def path(self, name: str) -> Path:
+        return self.folder / str(name)
+
+    def run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a loader; keep its report; on DataError remember the issues and return None."""
+        try:
+            result = func(*args, **kwargs)
+        except DataError as exc:
+            self.issues.extend(exc.issues)
+            return None
+        report = result[-1]
+        if isinstance(report, LoadReport):
+            self.reports.append(report)
+        return result
+
+    # geography -----------------------------------------------------------------------------
+    def geography(self) -> Geography:
+        from .sources import cog, referentiel
+
+        national = referentiel.load_national_geography()
+        deps = [str(d) for d in _as_list(self.manifest.get("departements"))]
+        cog_file = self.files.get("cog_communes")
+        epci_file = self.files.get("epci_composition")
+        if not cog_file:
+            if not deps:
+                raise DataError(
+                    Issue(
+                        MANIFEST_NAME,
+                        "ni fichier COG ni liste de départements",
+                        '« departements: ["90"] » ou un fichier « cog_communes »',
+                    )
+                )
+            geo = referentiel.geography_for_departements(deps)
+            return self._with_perimeters(geo)
+        res = self.run(cog.read_cog_communes, self.path(cog_file))
+        communes = res[0] if res else None
+        epcis = pd.DataFrame(columns=["code", "nom", "nature"])
+        if epci_file:
+            res = self.run(cog.read_epci_composition, self.path(epci_file))
+            if res and communes is not None:
+                comp, epcis, _ = res
+                communes = communes.merge(comp[["code", "epci"]], on="code", how="left")
+        if communes is None:
+            raise DataError(self.issues)
+        if "epci" not in communes:
+            communes["epci"] = NO_EPCI
+        communes["epci"] = communes["epci"].fillna(NO_EPCI)
+        if deps:
+            communes = communes[communes["departement"].isin(deps)]
+        ref = national.communes.set_index("code")["population"]
+        communes["population"] = communes["code"].map(ref)
+        dep_codes = sorted(communes["departement"].unique())
+        ref_deps = national.departements.set_index("code")
+        names = self.manifest.get("noms", {}) or {}
+        dep_names = names.get("departements", {}) or {}
+        departements = pd.DataFrame(
+            {
+                "code": dep_codes,
+                "nom": [
+                    dep_names.get(d)
+                    or (ref_deps.at[d, "nom"] if d in ref_deps.index else f"Département {d}")
+                    for d in dep_codes
+                ],
+                "region": [
+                    communes.loc[communes["departement"] == d, "region"].iloc[0] for d in dep_codes
+                ],
+            }
+        )
+        reg_codes = sorted(communes["region"].unique())
+        ref_regs = national.regions.set_index("code")
+        reg_names = names.get("regions", {}) or {}
+        regions = pd.DataFrame(
+            {
+                "code": reg_codes,
+                "nom": [
+                    reg_names.get(r)
+                    or (ref_regs.at[r, "nom"] if r in ref_regs.index else f"Région {r}")
+                    for r in reg_codes
+                ],
+            }
+        )
+        epcis = epcis[epcis["code"].isin(communes["epci"])][["code", "nom", "nature"]]
+        geo = Geography(
+            communes=communes[["code", "nom", "departement", "region", "epci", "population"]],
+            epcis=epcis.reset_index(drop=True),
+            departements=departements,
+            regions=regions,
+        )
+        return self._with_perimeters(geo)
+
+    def _with_perimeters(self, geo: Geography) -> Geography:
+        for code, spec in (self.manifest.get("perimetres") or {}).items():
+            try:
+                geo.add_perimeter(str(code), str(spec.get("nom", code)), spec["communes"])
+            except (TerritoireError, KeyError, TypeError, AttributeError) as exc:
+                self.issues.append(
+                    Issue(
+                        MANIFEST_NAME,
+                        f"le périmètre « {code} » mal décrit ({exc})",
+                        "« nom: … » et « communes: [codes à 5 caractères] »",
+                        column="perimetres",
+                    )
+                )
+        return geo
+
+    # observations ----------------------------------------------------------------------------
+    def observations(self, geo: Geography) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from .sources import cafdata, insee
+
+        known = set(geo.communes["code"])
+        obs: list[pd.DataFrame] = []
+        refs: list[pd.DataFrame] = []
+        for name in _as_list(self.files.get("population_age")):
+            res = self.run(insee.read_population_age, self.path(name), known_communes=known)
+            if res:
+                obs.append(res[0])
+        for name in _as_list(self.files.get("familles")):
+            res = self.run(insee.read_families, self.path(name), known_communes=known)
+            if res:
+                obs.append(res[0])
+        for spec in _as_list(self.files.get("filosofi")):
+            res = self.run(
+                insee.read_filosofi_wide,
+                self.path(spec["disp"]),
+                self.path(spec["pauvres"]),
+                known_communes=known,
+            )
+            if res:
+                obs.append(res[0])
+        for name in _as_list(self.files.get("filosofi_long")):
+            res = self.run(insee.read_filosofi_long, self.path(name), known_communes=known)
+            if res:
+                obs.append(res[0])
+                refs.append(res[1])
+        for name in _as_list(self.files.get("cafdata")):
+            res = self.run(cafdata.read_cafdata_communal, self.path(name), known_communes=known)
+            if res:
+                obs.append(res[0])
+        pe = self.files.get("petite_enfance")
+        if pe:
+            all_obs = pd.concat(obs) if obs else empty_observations()
+            children = all_obs[all_obs["variable"] == "pop_0_2"]
+            res = self.run(
+                cafdata.read_early_childhood,
+                {k: self.path(v) for k, v in (pe.get("taux") or {}).items()},
+                {k: self.path(v) for k, v in (pe.get("places") or {}).items()},
+                geo.communes,
+                children if len(children) else None,
+            )
+            if res:
+                obs.append(res[0])
+                refs.append(res[1])
+        for name in _as_list(self.files.get("tauxcouv_historique")):
+            res = self.run(cafdata.read_tauxcouv_legacy, self.path(name), known_communes=known)
+            if res:
+                refs.append(res[0])
+        observations = (
+            normalise_observations(pd.concat(obs, ignore_index=True))
+            if obs
+            else empty_observations()
+        )
+        observations = observations[observations["commune"].isin(known)]
+        references = (
+            pd.concat(refs, ignore_index=True)[REFERENCE_COLUMNS]
+            if refs
+            else pd.DataFrame(columns=REFERENCE_COLUMNS)
+        )
+        references = references.astype(
+            {"niveau": str, "code": str, "annee": "int64", "variable": str, "valeur": "float64"}
+        ).drop_duplicates(["niveau", "code", "annee", "variable"], keep="last")
+        return observations.reset_index(drop=True), references.reset_index(drop=True)
+
+    # zonings and contours --------------------------------------------------------------------
+    def zonings(self, geo: Geography) -> tuple[pd.DataFrame, pd.DataFrame, dict | None]:
+        from .sources import geometry, zonages
+
+        known = set(geo.communes["code"])
+        qpv = pd.DataFrame(columns=["commune", "code_qp", "lib_qp"])
+        if self.files.get("qpv"):
+            res = self.run(
+                zonages.read_qpv_list, self.path(self.files["qpv"]), known_communes=known
+            )
+            if res:
+                qpv = res[0][["commune", "code_qp", "lib_qp"]]
+        frr = pd.DataFrame(columns=["commune", "classement"])
+        spec = self.files.get("frr")
+        if spec:
+            if isinstance(spec, str):
+                spec = {"fichier": spec}
+            mapping = dict(spec.get("colonnes") or {})
+            if spec.get("valeurs"):
+                mapping["valeurs"] = spec["valeurs"]
+            res = self.run(
+                zonages.read_frr,
+                self.path(spec["fichier"]),
+                mapping or None,
+                known_communes=known,
+            )
+            if res:
+                frr = res[0][["commune", "classement"]]
+        zon = pd.DataFrame({"commune": geo.communes["code"]})
+        qpv_count = qpv.groupby("commune")["code_qp"].nunique()
+        zon["qpv"] = zon["commune"].map(qpv_count).fillna(0).astype("int64")
+        zon["frr"] = zon["commune"].map(
+            frr.drop_duplicates("commune").set_index("commune")["classement"]
+        )
+        zon["frr"] = zon["frr"].fillna("non").astype(str)
+        contours = None
+        if self.files.get("contours"):
+            res = self.run(
+                geometry.read_communes_geojson, self.path(self.files["contours"]), communes=known
+            )
+            if res:
+                contours = res[0]
+        return qpv.reset_index(drop=True), zon, contours
+
+
+def _fill_population(geo: Geography, observations: pd.DataFrame) -> None:
+    """Municipal population from the referential; else the latest census population."""
+    pop = observations[observations["variable"] == "pop_totale"]
+    if pop.empty:
+        geo.communes["population"] = geo.communes["population"].fillna(0)
+        return
+    latest = pop.sort_values("annee").groupby("commune")["valeur"].last().round()
+    filled = geo.communes["population"].fillna(geo.communes["code"].map(latest))
+    geo.communes["population"] = filled.fillna(0).astype("int64")
+
+
+def load_folder(folder: Path) -> Territory:
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    missing = [n for n in _files_of(manifest) if not (folder / n).exists()]
+    if missing:
+        raise DataError(
+            [
+                Issue(
+                    MANIFEST_NAME,
+                    f"le fichier « {n} » annoncé mais absent du dossier",
+                    "un fichier présent à côté du manifeste",
+                )
+                for n in missing
+            ]
+        )
+    loader = _Loader(folder, manifest)
+    geo = loader.geography()
+    if not geo.communes["population"].isna().any():
+        geo.communes["population"] = geo.communes["population"].astype("int64")
+    observations, references = loader.observations(geo)
+    _fill_population(geo, observations)
+    qpv, zon, contours = loader.zonings(geo)
+    if loader.issues:
+        raise DataError(loader.issues)
+    return Territory(
+        name=str(manifest.get("nom") or folder.name),
+        fictional=bool(manifest.get("fictif", False)),
+        geography=geo,
+        observations=observations,
+        references=references,
+        qpv=qpv,
+        zonages=zon,
+        contours=contours,
+        reports=loader.reports,
+        source=str(folder),
+    )
+
+
+# -- parquet cache ----------------------------------------------------------------------------
+def _write_cache(territory: Territory, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        g = territory.geography
+        for name, frame in {
+            "communes": g.communes,
+            "epcis": g.epcis,
+            "departements": g.departements,
+            "regions": g.regions,
+            "observations": territory.observations,
+            "references": territory.references,
+            "qpv": territory.qpv,
+            "zonages": territory.zonages,
+        }.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        meta = {
+            "nom": territory.name,
+            "fictif": territory.fictional,
+            "source": territory.source,
+            "perimetres": {
+                k: {"nom": p.name, "communes": list(p.communes)} for k, p in g.perimeters.items()
+            },
+            "rapports": [_report_to_json(r) for r in territory.reports],
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if territory.contours is not None:
+            (tmp / "contours.json").write_text(json.dumps(territory.contours), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _report_to_json(r: LoadReport) -> dict:
+    return {
+        "source": r.source,
+        "file": r.file,
+        "rows_read": r.rows_read,
+        "rows_kept": r.rows_kept,
+        "dropped": r.dropped,
+        "dropped_examples": r.dropped_examples,
+        "unmatched_codes": r.unmatched_codes,
+        "blurred_values": r.blurred_values,
+        "secret_values": r.secret_values,
+        "notes": r.notes,
+    }
+
+
+def _read_cache(target: Path, checksum: str) -> Territory:
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+
+    def rd(name: str) -> pd.DataFrame:
+        return pd.read_parquet(target / f"{name}.parquet")
+
+    geo = Geography(
+        communes=rd("communes"),
+        epcis=rd("epcis"),
+        departements=rd("departements"),
+        regions=rd("regions"),
+        perimeters={
+            k: Perimeter(k, v["nom"], tuple(v["communes"])) for k, v in meta["perimetres"].items()
+        },
+    )
+    contours_path = target / "contours.json"
+    contours = (
+        json.loads(contours_path.read_text(encoding="utf-8")) if contours_path.exists() else None
+    )
+    return Territory(
+        name=meta["nom"],
+        fictional=meta["fictif"],
+        geography=geo,
+        observations=rd("observations"),
+        references=rd("references"),
+        qpv=rd("qpv"),
+        zonages=rd("zonages"),
+        contours=contours,
+        reports=[LoadReport(**r) for r in meta["rapports"]],
+        source=meta["source"],
+        checksum=checksum,
+    )
+
+
+_MEMORY: dict[str, Territory] = {}
+
+
+def load_territory(source: str | Path = "demo", *, use_cache: bool = True) -> Territory:
+    """Load the demo (``"demo"``) or a user's folder; cached as parquet, then in memory."""
+    folder = DEMO_DIR if str(source) == "demo" else Path(source)
+    if not folder.is_dir():
+        raise TerritoireError(f"Dossier introuvable : « {folder} ».")
+    manifest = read_manifest(folder)
+    checksum = folder_checksum(folder, manifest)
+    if use_cache and checksum in _MEMORY:
+        return _MEMORY[checksum]
+    target = CACHE_DIR / checksum
+    if use_cache and (target / "meta.json").exists():
+        try:
+            territory = _read_cache(target, checksum)
+        except Exception:  # a damaged cache is rebuilt, never shown to the user
+            territory = None
+        if territory is not None:
+            _MEMORY[checksum] = territory
+            return territory
+    territory = load_folder(folder)
+    territory.checksum = checksum
+    if use_cache:
+        # a read-only checkout still works, only slower
+        with contextlib.suppress(OSError):
+            _write_cache(territory, target)
+        _MEMORY[checksum] = territory
+    return territory
+
+
+def departement_codes(territory: Territory) -> list[str]:
+    return sorted(departement_of(territory.geography.communes["code"]).unique().tolist())
