@@ -58,7 +58,7 @@ def fold_arrondissements(codes: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(codes, errors="coerce")
     out = codes.copy()
     for first, last, parent in PLM_ARRONDISSEMENTS:
-        out = out.mask(numeric.between(first, last), parent)
+        out = out.mask(numeric.between(first, last).fillna(False).astype(bool), parent)
     return out
 
 

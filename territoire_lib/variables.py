@@ -19,6 +19,7 @@ class Variable:
 
 
 _V = Variable
+_TX, _PE = "places pour 100 enfants", "Cnaf, Cafdata (Onape)"  # published rates
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in [
@@ -133,6 +134,49 @@ VARIABLES: dict[str, Variable] = {
             "Taux de couverture global publié",
             "places pour 100 enfants",
             "Cnaf, Cafdata (Onape)",
+            False,
+        ),
+        _V(
+            "taux_couverture_eaje_psu_publie",
+            "Taux de couverture publié, EAJE PSU",
+            _TX,
+            _PE,
+            False,
+        ),
+        _V(
+            "taux_couverture_eaje_hors_psu_publie",
+            "Taux de couverture publié, EAJE hors PSU",
+            _TX,
+            _PE,
+            False,
+        ),
+        _V("taux_couverture_eaje_publie", "Taux de couverture publié, EAJE", _TX, _PE, False),
+        _V(
+            "taux_couverture_prescolarisation_publie",
+            "Taux de couverture publié, préscolarisation",
+            _TX,
+            _PE,
+            False,
+        ),
+        _V(
+            "taux_couverture_assistantes_maternelles_publie",
+            "Taux de couverture publié, assistantes maternelles",
+            _TX,
+            _PE,
+            False,
+        ),
+        _V(
+            "taux_couverture_garde_domicile_publie",
+            "Taux de couverture publié, garde à domicile",
+            _TX,
+            _PE,
+            False,
+        ),
+        _V(
+            "taux_couverture_accueil_individuel_publie",
+            "Taux de couverture publié, accueil individuel",
+            _TX,
+            _PE,
             False,
         ),
     ]
