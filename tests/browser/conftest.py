@@ -61,7 +61,9 @@ def browser():
     path = chromium_path()
     if path is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Chromium est introuvable alors que CI=true : installer le paquet chromium.")
+            pytest.fail(
+                "Chromium est introuvable alors que CI=true : installer le paquet chromium."
+            )
         pytest.skip("Chromium n'est pas installé (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -76,8 +78,13 @@ def start_voila(notebook: str, *extra: str) -> tuple[subprocess.Popen, str]:
     log = open(ARTIFACTS / f"voila-{port}.log", "w")  # noqa: SIM115 (closed with the process)
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "voila", notebook, "--no-browser",
-            f"--port={port}", "--Voila.ip=127.0.0.1",
+            sys.executable,
+            "-m",
+            "voila",
+            notebook,
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
             "--MappingKernelManager.cull_interval=30",
             "--MappingKernelManager.cull_idle_timeout=120",
             *extra,
