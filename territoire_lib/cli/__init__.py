@@ -15,6 +15,8 @@ import sys
 COMMAND_MODULES = [
     "demo",
     "import_",
+    "parametres",
+    "participation",
 ]
 
 
