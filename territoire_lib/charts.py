@@ -99,7 +99,7 @@ def coverage_chart(data: pd.DataFrame, title: str, source: str) -> alt.Chart:
         title=None,
         sort=order,
         scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
-        legend=alt.Legend(orient="bottom", labelFontSize=13, labelLimit=400),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelFontSize=13, labelLimit=400),
     )
     base = alt.Chart(data).encode(
         x=alt.X("annee:O", title="Année (décembre)"),
@@ -117,7 +117,7 @@ def coverage_chart(data: pd.DataFrame, title: str, source: str) -> alt.Chart:
         ],
     )
     lines = base.mark_line(strokeWidth=3) + base.mark_point(size=70, filled=True)
-    return _config(lines.properties(title=_title(title, source), width=420, height=240))
+    return _config(lines.properties(title=_title(title, source), width=400, height=240))
 
 
 def to_svg(chart: alt.Chart) -> str:

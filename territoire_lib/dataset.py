@@ -366,7 +366,14 @@ class _Loader:
                 obs.append(res[0])
                 refs.append(res[1])
         for name in _as_list(self.files.get("tauxcouv_historique")):
-            res = self.run(cafdata.read_tauxcouv_legacy, self.path(name), known_communes=known)
+            res = self.run(
+                cafdata.read_tauxcouv_legacy,
+                self.path(name),
+                known_communes=known,
+                region_of_departement=dict(
+                    zip(geo.departements["code"], geo.departements["region"], strict=True)
+                ),
+            )
             if res:
                 refs.append(res[0])
         observations = (

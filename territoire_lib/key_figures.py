@@ -91,7 +91,7 @@ class CoverageComparison:
         direction = "au-dessus" if gap >= 0 else "en dessous"
         text = (
             f"En {self.annee}, {name} compte {fr_number(self.taux, 1)} places d'accueil pour "
-            f"100 enfants de moins de 3 ans, soit {fr_number(abs(gap), 1)} points {direction} "
+            f"100 enfants de moins de 3 ans, soit {fr_number(abs(gap), 1)} {points(gap)} {direction} "
             f"du département ({fr_number(self.taux_departement, 1)})"
         )
         if not np.isnan(self.taux_france):
@@ -138,3 +138,8 @@ def fr_number(value: float, decimals: int = 0) -> str:
         return "n.d."
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def points(gap: float) -> str:
+    """French agreement: « point » below 2 in absolute value, « points » from 2."""
+    return "point" if abs(round(gap, 1)) < 2 else "points"

@@ -62,8 +62,8 @@ class TerritoryView:
             layout=widgets.Layout(width="480px"),
         )
         self.sentence = widgets.HTML()
-        self.ages = widgets.HTML()
-        self.cover = widgets.HTML()
+        self.ages = widgets.HTML(layout=widgets.Layout(min_width="560px"))
+        self.cover = widgets.HTML(layout=widgets.Layout(min_width="560px"))
         self.status = widgets.HTML()
         banner = (
             '<span class="territoire-fictif">Données fictives de démonstration</span>'
@@ -85,7 +85,7 @@ class TerritoryView:
                 self.choice,
                 self.status,
                 self.sentence,
-                widgets.HBox([self.ages, self.cover]),
+                widgets.HBox([self.ages, self.cover], layout=widgets.Layout(flex_flow="row wrap")),
             ],
             layout=widgets.Layout(padding="8px"),
         )
@@ -152,7 +152,12 @@ class TerritoryView:
             data, f"Taux de couverture petite enfance — {name}", f"Cnaf, Onape{fict}"
         )
         caption = comp.sentence(name)
-        self.cover.value = figure_html(charts.to_svg(cov_chart), caption, "figure-couverture")
+        short = (
+            f"Taux de couverture {comp.annee} : {fr_number(comp.taux, 1)} places pour 100 enfants "
+            f"de moins de 3 ans (département : {fr_number(comp.taux_departement, 1)} ; France : "
+            f"{fr_number(comp.taux_france, 1)})."
+        )
+        self.cover.value = figure_html(charts.to_svg(cov_chart), short, "figure-couverture")
         self.sentence.value = (
             f'<p class="territoire-sentence" id="chiffre-cle">{html.escape(caption)}</p>'
         )

@@ -485,7 +485,7 @@ def read_filosofi_wide(
     )
     obs = _fold_arm_observations(_present(obs), report, rows=False)
 
-    n_rate = int(m["_in_pauvres"].sum())
+    n_rate = int(m["taux_pauvrete_publie"].notna().sum())
     report.note(
         f"Taux de pauvreté publié pour {n_rate} commune(s) sur {len(m)} (l'Insee ne le diffuse "
         "que pour les communes assez peuplées) ; personnes pauvres estimées = taux × personnes "
