@@ -426,7 +426,7 @@ class _Loader:
         zon["frr"] = zon["commune"].map(
             frr.drop_duplicates("commune").set_index("commune")["classement"]
         )
-        zon["frr"] = zon["frr"].fillna("non").astype(str)
+        zon["frr"] = zon["frr"].astype(object).fillna("non").astype(str)
         contours = None
         if self.files.get("contours"):
             res = self.run(
