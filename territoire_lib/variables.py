@@ -30,6 +30,7 @@ VARIABLES: dict[str, Variable] = {
         _V("pop_6_10", "Enfants de 6 à 10 ans", "enfants", "Insee, RP"),
         _V("pop_11_17", "Jeunes de 11 à 17 ans", "jeunes", "Insee, RP"),
         _V("pop_18_24", "Jeunes de 18 à 24 ans", "jeunes", "Insee, RP"),
+        _V("naissances", "Naissances domiciliées", "naissances", "Insee, état civil"),
         _V("menages", "Ménages", "ménages", "Insee, RP"),
         _V("familles", "Familles", "familles", "Insee, RP"),
         _V("familles_monoparentales", "Familles monoparentales", "familles", "Insee, RP"),
