@@ -297,9 +297,10 @@ def main(argv: list[str] | None = None) -> None:
         dt = time.perf_counter() - t0
         total_time += dt
         total_rows += len(out)
+        n_terr = out["territoire"].nunique()
         print(
-            f"  {level:<12} {seconds(dt):>10}   {fr_number(out['territoire'].nunique()):>7} "
-            f"territoires, {fr_number(len(out)):>10} lignes"
+            f"  {level:<12} {seconds(dt):>10}   {fr_number(n_terr):>7} "
+            f"territoire{'s' if n_terr > 1 else ' '}, {fr_number(len(out)):>10} lignes"
         )
     print(
         f"  total        {seconds(total_time):>10}   {fr_number(total_rows)} lignes "

@@ -183,7 +183,7 @@ def _load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[str, ...], int]]:
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(n: Any, path: tuple[str, ...]) -> None:
-        lines[path] = n.start_mark.line + 1
+        lines.setdefault(path, n.start_mark.line + 1)  # a key's own line wins over its value's
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
                 key = str(k.value)

@@ -554,7 +554,10 @@ def compute(
             continue
         texts = _motifs(ind)
         remap = np.zeros(len(texts), dtype="int32")
+        used = np.bincount(rows["motif"], minlength=len(texts)) > 0
         for i, text in enumerate(texts):
+            if not used[i]:
+                continue
             if text not in motif_index:
                 motif_index[text] = len(motifs)
                 motifs.append(text)

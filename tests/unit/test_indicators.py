@@ -252,10 +252,38 @@ indicateurs:
     assert "hausse_favorable, baisse_favorable, neutre" in msg
 
 
+def test_catalogue_error_on_a_nested_key_names_its_own_line():
+    text = """\
+themes: {contexte: Contexte}
+indicateurs:
+  part_test:
+    libelle: Test
+    definition: Test
+    theme: contexte
+    type: taux
+    numerateur: foyers_rsa
+    denominateur: allocataires
+    unite: "%"
+    sens: neutre
+    source: Cnaf
+    millesime: "2022"
+    secret:
+      denominateur_minimum: 50
+"""
+    with pytest.raises(DataError) as err:
+        parse_catalogue(text, "catalogue.yaml")
+    # line 15: the misspelt key inside « secret »
+    assert (
+        "ligne 15, colonne « indicateurs → part_test → secret → denominateur_minimum » : "
+        "trouvé la clé inconnue « denominateur_minimum »"
+    ) in str(err.value)
+
+
 def test_catalogue_file_error_for_invalid_yaml(tmp_path: Path):
     with pytest.raises(DataError) as err:
         parse_catalogue("indicateurs:\n  x: [1,\n", "catalogue.yaml")
-    assert "catalogue.yaml" in str(err.value) and "YAML invalide" in str(err.value)
+    assert "fichier « catalogue.yaml », ligne 3" in str(err.value)
+    assert "YAML invalide" in str(err.value)
 
 
 def test_shipped_catalogue_path_exists():
@@ -580,6 +608,18 @@ def test_region_code_and_departement_table(territory):
     # départements of the région: 90 (56.02) and 25 (90.0) → the 90 is 2nd of 2
     assert d.loc["taux_couverture_global", "rang"] == 2
     assert pd.isna(d.loc["taux_couverture_global", "valeur_departement"])
+
+
+def test_duplicated_observations_are_summed_and_no_perimeter_is_no_error():
+    t = make_territory()
+    obs = t.observations
+    extra = obs[(obs["commune"] == "90002") & (obs["variable"] == "pop_0_2")]
+    t.observations = pd.concat([obs, extra], ignore_index=True)
+    out = compute(t, "commune", ["enfants_0_2"])
+    # Bourg's two 2021 rows (25 + 25) are summed, as Territory.wide does
+    assert one(out, "enfants_0_2", "90002", 2021)["valeur"] == 50
+    t.geography.perimeters.clear()
+    assert compute(t, "perimetre").empty
 
 
 def test_results_are_cached_and_vectorised_levels_agree(territory):
