@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         n_terr = out["territoire"].nunique()
         print(
             f"  {level:<12} {seconds(dt):>10}   {fr_number(n_terr):>7} "
-            f"territoire{'s' if n_terr > 1 else ' '}, {fr_number(len(out)):>10} lignes"
+            f"territoire{'s' if n_terr > 1 else ''}, {fr_number(len(out)):>10} lignes"
         )
     print(
         f"  total        {seconds(total_time):>10}   {fr_number(total_rows)} lignes "
