@@ -146,3 +146,380 @@ def svg(chart: alt.Chart):
     from IPython.display import SVG
 
     return SVG(to_svg(chart))
+
+
+# -- diagnostic charts: maps, references, series, rankings ------------------------------------
+SECRET_LABEL = "secret statistique"
+MISSING_LABEL = "non disponible"
+GREYS = {SECRET_LABEL: "#a3a3a3", MISSING_LABEL: "#e3e3e3"}
+STROKE = "#ffffff"
+SEQUENTIAL_SCHEME = "blues"  # ColorBrewer, single hue: readable with colour-vision deficiencies
+NEEDS_SCHEME = "oranges"
+
+
+def _status_of(frame: pd.DataFrame, value: str = "valeur") -> pd.Series:
+    """« secret statistique » for masked rows, « non disponible » for missing, else ""."""
+    masked = (
+        frame["masque"].fillna(False).astype(bool)
+        if "masque" in frame
+        else pd.Series(False, index=frame.index)
+    )
+    missing = pd.to_numeric(frame[value], errors="coerce").isna()
+    out = pd.Series("", index=frame.index, dtype=object)
+    out[missing] = MISSING_LABEL
+    out[masked] = SECRET_LABEL
+    return out
+
+
+def _wrap(text: str, width: int = 26) -> list[str]:
+    """A legend title on several lines (legend titles are not wrapped by Vega)."""
+    import textwrap
+
+    return textwrap.wrap(text, width) or [text]
+
+
+def _map_rows(collection: dict, values: pd.DataFrame, codes=None) -> tuple[list, pd.DataFrame]:
+    """The features to draw and one row per feature (code, valeur, statut)."""
+    features = list((collection or {}).get("features") or [])
+    if codes is not None:
+        keep = {str(c) for c in codes}
+        features = [f for f in features if str(f["properties"]["code"]) in keep]
+    if not features:
+        raise ValueError("aucun contour de commune à dessiner pour ce territoire")
+    feat_codes = pd.Index([str(f["properties"]["code"]) for f in features], name="code")
+    v = values.assign(code=values["code"].astype(str)).drop_duplicates("code").set_index("code")
+    rows = pd.DataFrame(index=feat_codes)
+    rows["valeur"] = pd.to_numeric(v["valeur"], errors="coerce").reindex(feat_codes)
+    rows["masque"] = (
+        v["masque"].reindex(feat_codes).fillna(False).astype(bool) if "masque" in v else False
+    )
+    rows["statut"] = _status_of(rows)
+    rows["valeur"] = rows["valeur"].where(rows["statut"] == "")
+    rows = rows.reset_index()
+    rows["valeur"] = rows["valeur"].astype(object).where(rows["valeur"].notna(), None)
+    return features, rows
+
+
+def choropleth(
+    collection: dict,
+    values: pd.DataFrame,
+    title: str,
+    source: str,
+    *,
+    label: str = "Valeur",
+    value_format: str = ",.1f",
+    codes=None,
+    scheme: str = SEQUENTIAL_SCHEME,
+    reverse: bool = False,
+    domain: tuple[float, float] | None = None,
+    projection: str = "mercator",
+    width: int = 460,
+    height: int = 420,
+) -> alt.LayerChart:
+    """A map of one value per commune.
+
+    ``collection`` is a GeoJSON FeatureCollection whose features carry ``properties.code`` and
+    ``properties.nom`` (``Territory.contours``: rings already wound clockwise for Vega's
+    spherical projections). ``values`` has columns ``code`` and ``valeur``, optionally
+    ``masque`` (statistical secrecy). Values are joined to the shapes with a lookup on
+    ``properties.code``. Masked communes are drawn in dark grey (« secret statistique »),
+    communes without a value in light grey (« non disponible »), each with a legend entry.
+    ``codes`` restricts the map to some communes (default: every feature). ``projection``:
+    ``mercator`` for longitude/latitude, ``identity`` for planar coordinates (Lambert-93), drawn
+    with ``reflectY``.
+    """
+    features, rows = _map_rows(collection, values, codes)
+    lookup = alt.LookupData(
+        data=alt.Data(values=rows.to_dict(orient="records")),
+        key="code",
+        fields=["valeur", "statut"],
+    )
+    proj = (
+        {"type": projection, "reflectY": True} if projection == "identity" else {"type": projection}
+    )
+    base = (
+        alt.Chart(alt.Data(values=features))
+        .transform_lookup(lookup="properties.code", from_=lookup)
+        .project(**proj)
+    )
+    tooltip = [
+        alt.Tooltip("properties.nom:N", title="Commune"),
+        alt.Tooltip("valeur:Q", title=label, format=value_format),
+    ]
+    scale = alt.Scale(scheme=scheme, reverse=reverse)
+    if domain is not None:
+        scale = alt.Scale(scheme=scheme, reverse=reverse, domain=list(domain))
+    filled = (
+        base.transform_filter("datum.statut === ''")
+        .mark_geoshape(stroke=STROKE, strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                "valeur:Q",
+                title=label,
+                scale=scale,
+                legend=alt.Legend(format=value_format, orient="right", title=_wrap(label)),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    layers = [filled]
+    statuses = [s for s in (SECRET_LABEL, MISSING_LABEL) if (rows["statut"] == s).any()]
+    if statuses:
+        grey = (
+            base.transform_filter("datum.statut !== ''")
+            .mark_geoshape(stroke=STROKE, strokeWidth=0.6)
+            .encode(
+                fill=alt.Fill(
+                    "statut:N",
+                    title=None,
+                    scale=alt.Scale(domain=statuses, range=[GREYS[s] for s in statuses]),
+                    legend=alt.Legend(orient="right", labelFontSize=12, symbolType="square"),
+                ),
+                tooltip=[
+                    alt.Tooltip("properties.nom:N", title="Commune"),
+                    alt.Tooltip("statut:N", title=label),
+                ],
+            )
+        )
+        layers.insert(0, grey)
+    chart = alt.layer(*layers).resolve_scale(color="independent", fill="independent")
+    return _config(
+        chart.properties(title=_title(title, source), width=width, height=height)
+    ).configure_view(stroke=None)
+
+
+def needs_index_map(
+    collection: dict, values: pd.DataFrame, title: str, source: str, *, codes=None
+) -> alt.LayerChart:
+    """Map of the needs index (0 to 100, orange: the darker, the greater the needs).
+
+    ``values``: columns ``code`` and ``indice_besoins`` (or ``valeur``)."""
+    if "valeur" not in values and "indice_besoins" in values:
+        values = values.rename(columns={"indice_besoins": "valeur"})
+    return choropleth(
+        collection,
+        values,
+        title,
+        source,
+        label="Indice de besoins (0 à 100)",
+        value_format=",.0f",
+        codes=codes,
+        scheme=NEEDS_SCHEME,
+        domain=(0, 100),
+    )
+
+
+def _bar_text(frame: pd.DataFrame, decimals: int) -> pd.Series:
+    from .key_figures import fr_number
+
+    status = _status_of(frame)
+    text = frame["valeur"].map(lambda v: fr_number(float(v), decimals) if pd.notna(v) else "")
+    return text.where(status == "", status.replace({SECRET_LABEL: "secret", MISSING_LABEL: "n.d."}))
+
+
+def reference_bars(
+    data: pd.DataFrame,
+    title: str,
+    source: str,
+    *,
+    value_format: str = ",.1f",
+    decimals: int = 1,
+    width: int = 360,
+) -> alt.FacetChart:
+    """The territory against the département and France, one small panel per indicator.
+
+    ``data`` columns: ``libelle`` (indicator label with its unit), ``serie`` (territory,
+    département, France, in that order), ``valeur``, optionally ``masque``. Each panel has its
+    own scale (indicators of different units sit together); masked values show « secret »
+    instead of a bar.
+    """
+    data = data.copy()
+    data["texte"] = _bar_text(data, decimals)
+    data["valeur"] = data["valeur"].where(_status_of(data) == "")
+    data["_x"] = data["valeur"].fillna(0.0)
+    order = list(dict.fromkeys(data["serie"]))
+    labels = list(dict.fromkeys(data["libelle"]))
+    base = alt.Chart().encode(
+        y=alt.Y("serie:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("valeur:Q", title=None, axis=alt.Axis(format=value_format, tickCount=4)),
+        color=alt.Color(
+            "serie:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("libelle:N", title="Indicateur"),
+            alt.Tooltip("serie:N", title="Territoire"),
+            alt.Tooltip("valeur:Q", title="Valeur", format=value_format),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=12).encode(
+        x=alt.X("_x:Q"),  # masked rows: the label sits at 0 (a null x is not drawn)
+        text="texte:N",
+    )
+    layered = alt.layer(bars, text, data=data).properties(width=width, height=22 * len(order))
+    chart = layered.facet(
+        row=alt.Row(
+            "libelle:N",
+            title=None,
+            sort=labels,
+            header=alt.Header(
+                labelAngle=0,
+                labelAlign="left",
+                labelAnchor="start",
+                labelOrient="top",
+                labelFontSize=13,
+                labelFontWeight="bold",
+                labelLimit=520,
+            ),
+        ),
+        spacing=14,
+    ).resolve_scale(x="independent")
+    return _config(chart.properties(title=_title(title, source)))
+
+
+def time_series(
+    data: pd.DataFrame,
+    title: str,
+    source: str,
+    *,
+    y_title: str = "Valeur",
+    value_format: str = ",.1f",
+    x_title: str = "Année",
+    zero: bool = True,
+) -> alt.LayerChart:
+    """Values by year for several series (``annee``, ``valeur``, ``serie``).
+
+    Series differ by colour and by dash (readable without colour); the first series is the
+    territory, drawn solid."""
+    order = list(dict.fromkeys(data["serie"]))
+    dashes = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3]]
+    legend = alt.Legend(orient="bottom", direction="vertical", labelFontSize=13, labelLimit=400)
+    base = alt.Chart(data).encode(
+        x=alt.X("annee:O", title=x_title),
+        y=alt.Y(
+            "valeur:Q",
+            title=y_title,
+            axis=alt.Axis(format=value_format),
+            scale=alt.Scale(zero=zero),
+        ),
+        color=alt.Color(
+            "serie:N",
+            title=None,
+            sort=order,
+            scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
+            legend=legend,
+        ),
+        tooltip=[
+            alt.Tooltip("serie:N", title="Territoire"),
+            alt.Tooltip("annee:O", title="Année"),
+            alt.Tooltip("valeur:Q", title=y_title, format=value_format),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=3).encode(
+        strokeDash=alt.StrokeDash(
+            "serie:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=[dashes[i % 5] for i in range(len(order))]),
+            legend=None,
+        )
+    )
+    chart = lines + base.mark_point(size=70, filled=True)
+    return _config(chart.properties(title=_title(title, source), width=400, height=240))
+
+
+def ranked_communes(
+    data: pd.DataFrame,
+    title: str,
+    source: str,
+    *,
+    label: str = "Valeur",
+    value_format: str = ",.1f",
+    decimals: int = 1,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    width: int = 380,
+) -> alt.LayerChart:
+    """Communes ranked by a value, highest first (``nom``, ``valeur``, optionally ``masque``).
+
+    Masked or missing communes come last with « secret » / « n.d. » instead of a bar. An
+    optional ``reference`` (e.g. the département) is drawn as a dashed vertical line."""
+    data = data.copy()
+    status = _status_of(data)
+    data["texte"] = _bar_text(data, decimals)
+    data["valeur"] = data["valeur"].where(status == "")
+    data["_x"] = data["valeur"].fillna(0.0)
+    data = data.assign(_s=status != "").sort_values(
+        ["_s", "valeur", "nom"], ascending=[True, False, True], na_position="last"
+    )
+    order = list(dict.fromkeys(data["nom"]))
+    data = data.drop(columns="_s")
+    base = alt.Chart(data).encode(
+        y=alt.Y("nom:N", title=None, sort=order, axis=alt.Axis(labelLimit=240)),
+    )
+    bars = base.mark_bar(color=TERRITORY_COLOR).encode(
+        x=alt.X("valeur:Q", title=label, axis=alt.Axis(format=value_format)),
+        tooltip=[
+            alt.Tooltip("nom:N", title="Commune"),
+            alt.Tooltip("valeur:Q", title=label, format=value_format),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=12).encode(
+        x=alt.X("_x:Q"),  # masked rows: the label sits at 0 (a null x is not drawn)
+        text="texte:N",
+    )
+    layers = [bars, text]
+    if reference is not None and pd.notna(reference):
+        ref = pd.DataFrame({"valeur": [float(reference)], "serie": [reference_label or ""]})
+        rule = (
+            alt.Chart(ref)
+            .mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3], strokeWidth=2)
+            .encode(
+                x="valeur:Q",
+                tooltip=[
+                    alt.Tooltip("serie:N", title="Référence"),
+                    alt.Tooltip("valeur:Q", title=label, format=value_format),
+                ],
+            )
+        )
+        layers.append(rule)
+        if reference_label:
+            layers.append(
+                alt.Chart(ref)
+                .mark_text(align="left", dx=4, dy=-6, color="#7a4f00", fontSize=12, y=0)
+                .encode(x="valeur:Q", text="serie:N")
+            )
+    chart = alt.layer(*layers).properties(
+        title=_title(title, source), width=width, height=max(60, 20 * len(order))
+    )
+    return _config(chart)
+
+
+def save(chart: alt.TopLevelMixin, path) -> None:
+    """Write a chart as PNG or SVG (by extension), offline, atomically (temp file + rename)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .errors import TerritoireError
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise TerritoireError(
+            f"Format de graphique non pris en charge : « {path.name} ». "
+            "Attendu un fichier .png ou .svg."
+        )
+    payload = to_png(chart) if suffix == ".png" else to_svg(chart).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
