@@ -523,3 +523,159 @@ def save(chart: alt.TopLevelMixin, path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+# -- scenarios --
+FUNDER_COLORS = {
+    "CAF": PALETTE[0],
+    "Familles": PALETTE[1],
+    "Commune": PALETTE[3],
+    "Autres financeurs": PALETTE[2],
+}
+
+
+def scenario_trajectory_chart(
+    data: pd.DataFrame,
+    title: str,
+    source: str,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    y_title: str = "Places pour 100 enfants de moins de 3 ans",
+) -> alt.Chart:
+    """Coverage trajectory of one or more scenarios (``annee``, ``taux``, ``scenario``), with
+    an optional horizontal reference (e.g. France)."""
+    order = list(dict.fromkeys(data["scenario"]))
+    color = alt.Color(
+        "scenario:N",
+        title=None,
+        sort=order,
+        scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelFontSize=13, labelLimit=500),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("annee:O", title="Année (décembre)"),
+        y=alt.Y(
+            "taux:Q",
+            title=y_title,
+            axis=alt.Axis(format=",.0f", tickMinStep=1),
+            scale=alt.Scale(zero=False),
+        ),
+        color=color,
+        tooltip=[
+            alt.Tooltip("scenario:N", title="Scénario"),
+            alt.Tooltip("annee:O", title="Année"),
+            alt.Tooltip("taux:Q", title="Taux de couverture", format=",.1f"),
+        ],
+    )
+    layers = [base.mark_line(strokeWidth=3), base.mark_point(size=70, filled=True)]
+    if reference is not None:
+        ref = pd.DataFrame({"taux": [float(reference)], "libelle": [reference_label or ""]})
+        layers.append(
+            alt.Chart(ref)
+            .mark_rule(color="#555555", strokeDash=[6, 4])
+            .encode(y="taux:Q", tooltip=[alt.Tooltip("libelle:N", title="Référence")])
+        )
+        if reference_label:
+            layers.append(
+                alt.Chart(ref)
+                .mark_text(align="left", x=4, dy=-7, color="#333333", fontSize=12)
+                .encode(y="taux:Q", text="libelle:N")
+            )
+    chart = alt.layer(*layers).properties(title=_title(title, source), width=460, height=260)
+    return _config(chart)
+
+
+def funders_chart(data: pd.DataFrame, title: str, source: str) -> alt.Chart:
+    """Stacked bars of costs by funder per year (``annee``, ``financeur``, ``montant``); one
+    panel per scenario when a ``scenario`` column is present. Closures count negative."""
+    funders = [f for f in FUNDER_COLORS if f in set(data["financeur"])]
+    frame = data.groupby(
+        [c for c in ("scenario", "annee", "financeur") if c in data], as_index=False
+    )["montant"].sum()
+    frame["ordre"] = frame["financeur"].map({f: i for i, f in enumerate(funders)})
+    enc = {
+        "x": alt.X("annee:O", title="Année"),
+        "y": alt.Y("sum(montant):Q", title="Euros par an", axis=alt.Axis(format=",.0f")),
+        "color": alt.Color(
+            "financeur:N",
+            title=None,
+            sort=funders,
+            scale=alt.Scale(domain=funders, range=[FUNDER_COLORS[f] for f in funders]),
+            legend=alt.Legend(orient="bottom", labelFontSize=13),
+        ),
+        "order": alt.Order("ordre:Q"),
+        "tooltip": [
+            alt.Tooltip("annee:O", title="Année"),
+            alt.Tooltip("financeur:N", title="Financeur"),
+            alt.Tooltip("sum(montant):Q", title="Montant (€)", format=",.0f"),
+        ],
+    }
+    bars = alt.Chart(frame).mark_bar().encode(**enc)
+    if "scenario" in frame:
+        chart = bars.properties(width=220, height=240).facet(
+            column=alt.Column(
+                "scenario:N",
+                title=None,
+                # « Scénario A — crèche… » on two lines
+                header=alt.Header(labelFontSize=13, labelExpr="split(datum.label, ' — ')"),
+            )
+        )
+        return _config(chart.properties(title=_title(title, source)))
+    return _config(bars.properties(title=_title(title, source), width=420, height=260))
+
+
+def tornado_chart(data: pd.DataFrame, title: str, source: str, axis_title: str) -> alt.Chart:
+    """Tornado chart of a sensitivity analysis (``libelle``, ``resultat_bas``,
+    ``resultat_central``, ``resultat_haut``): one bar per hypothesis from the central result
+    to the result with the low value and with the high value, largest swing on top."""
+    order = list(data["libelle"])
+    rows = []
+    for r in data.itertuples():
+        for side, value in (("valeur basse", r.resultat_bas), ("valeur haute", r.resultat_haut)):
+            rows.append(
+                {
+                    "libelle": r.libelle,
+                    "cote": side,
+                    "central": float(r.resultat_central),
+                    "resultat": float(value),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(height=18)
+        .encode(
+            y=alt.Y("libelle:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
+            x=alt.X(
+                "central:Q",
+                title=axis_title,
+                axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(zero=False),
+            ),
+            x2="resultat:Q",
+            color=alt.Color(
+                "cote:N",
+                title="Hypothèse",
+                scale=alt.Scale(
+                    domain=["valeur basse", "valeur haute"], range=[PALETTE[5], PALETTE[3]]
+                ),
+                legend=alt.Legend(orient="bottom", labelFontSize=13),
+            ),
+            tooltip=[
+                alt.Tooltip("libelle:N", title="Hypothèse"),
+                alt.Tooltip("cote:N", title="Valeur"),
+                alt.Tooltip("resultat:Q", title="Résultat", format=",.1f"),
+                alt.Tooltip("central:Q", title="Résultat central", format=",.1f"),
+            ],
+        )
+    )
+    central = float(data["resultat_central"].iloc[0]) if len(data) else 0.0
+    rule = (
+        alt.Chart(pd.DataFrame({"central": [central]}))
+        .mark_rule(color="#000000")
+        .encode(x="central:Q")
+    )
+    chart = alt.layer(bars, rule).properties(
+        title=_title(title, source), width=440, height=max(80, 34 * len(order))
+    )
+    return _config(chart)

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "import_",
     "parametres",
     "participation",
+    "scenario",
     "indicateurs",
 ]
 
