@@ -110,7 +110,12 @@ def format_value(ind: Indicator, value: float) -> str:
     if _nan(value):
         return "n.d."
     number = format_number(ind, value)
-    return f"{number}\u202f%" if ind.unit == "%" else f"{number} {ind.unit}"
+    if ind.unit == "%":
+        return f"{number}\u202f%"
+    unit = ind.unit
+    if abs(float(value)) < 2 and " " not in unit and unit.endswith("s"):
+        unit = unit[:-1]  # French singular under 2: « 0 commune », « 1 enfant »
+    return f"{number} {unit}"
 
 
 def format_points(value: float) -> str:
