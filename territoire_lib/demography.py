@@ -503,7 +503,8 @@ def project_history(
         }
     )
     if keep is not None:
-        kept = [c for c in dict.fromkeys(keep) if c in set(communes)]
+        present = set(communes)
+        kept = [c for c in dict.fromkeys(keep) if c in present]
         result = {b: f.loc[kept] for b, f in result.items()}
         hyp = hyp[hyp["commune"].isin(kept)]
     hyp = hyp.reset_index(drop=True)
@@ -529,12 +530,12 @@ def project_children(
     geo_communes = territory.geography.communes
     epci = geo_communes.set_index("code")["epci"]
     obs = territory.observations
-    scope = None
+    obs = obs[obs["variable"].isin([*BANDS, BIRTHS])]
+    keep = None
     if communes is not None:
         keep = list(dict.fromkeys(communes))
         groups = set(epci.reindex(keep).dropna())
         scope = set(epci.index[epci.isin(groups)]) | set(keep)
-        obs = obs[obs["commune"].isin(scope)]
-    else:
-        keep = None
+        if len(scope) < len(epci):  # filtering costs time: only when it removes communes
+            obs = obs[obs["commune"].isin(scope)]
     return project_history(obs, epci, end_year, growth=growth, shrinkage=shrinkage, keep=keep)

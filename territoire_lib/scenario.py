@@ -40,6 +40,7 @@ import contextlib
 import difflib
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -57,6 +58,7 @@ from .geo import COMMUNE_CODE_PATTERN, UnknownTerritoryError
 from .sources.reading import STATUT_ESTIME
 
 REPO_DIR = Path(__file__).resolve().parents[1]
+_COMMUNE_RE = re.compile(COMMUNE_CODE_PATTERN)
 WARN = "⚠ à vérifier"
 
 
@@ -503,7 +505,7 @@ class _Checker:
         text = x.raw if isinstance(x, _Number) else x
         if isinstance(text, str):
             text = text.strip()
-            if pd.Series([text]).str.fullmatch(COMMUNE_CODE_PATTERN).iloc[0]:
+            if _COMMUNE_RE.fullmatch(text):
                 return text
             if text.isdigit() and len(text) == 4:
                 self.add(
@@ -1016,8 +1018,13 @@ def save_scenario(scenario: Scenario, path: str | Path, overwrite: bool = False)
         "# Leviers : creche_psu, micro_creche_paje, mam, assistantes_maternelles, alsh, rpe ;\n"
         "# les places sont toujours positives, « action: fermer » pour fermer.\n"
     )
-    body = yaml.safe_dump(
-        scenario.to_dict(), allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+    body = yaml.dump(
+        _quote_codes(scenario.to_dict()),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None,
+        width=100,
     )
     _atomic_write(p, (header + body).encode("utf-8"), overwrite)
     return p
@@ -1028,6 +1035,33 @@ def _usual_mode(tmp: str) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
+
+
+class _Code(str):
+    """A commune code, always written between quotes (« "01008" », never a bare number)."""
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml when available
+    pass
+
+
+_Dumper.add_representer(
+    _Code, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"')
+)
+
+
+def _quote_codes(doc: dict[str, Any]) -> dict[str, Any]:
+    """Commune codes of levers and hypotheses as :class:`_Code`."""
+    for lever in doc.get("leviers", []):
+        lever["commune"] = _Code(lever["commune"])
+    hyp = doc.get("hypotheses", {})
+    if "rpe_existants" in hyp:
+        hyp["rpe_existants"] = [_Code(c) for c in hyp["rpe_existants"]]
+    for key in ("places_alsh_existantes", "croissance_naissances"):
+        if isinstance(hyp.get(key), dict):
+            hyp[key] = {_Code(k): v for k, v in hyp[key].items()}
+    doc["territoire"] = _Code(doc["territoire"])
+    return doc
 
 
 def _atomic_write(path: Path, data: bytes, overwrite: bool) -> None:
@@ -1335,7 +1369,9 @@ def _base_places(
 ) -> tuple[pd.DataFrame, int, pd.Series]:
     """Places of every mode per commune at the latest year ≤ base year; estimated flags."""
     obs = territory.observations
-    sel = obs[obs["variable"].isin(BASE_VARIABLES) & obs["commune"].isin(members)]
+    sel = obs[obs["variable"].isin(BASE_VARIABLES)]
+    if len(members) < len(territory.geography.communes):
+        sel = sel[sel["commune"].isin(members)]
     years = sorted(sel["annee"].unique().tolist())
     if not years:
         raise ScenarioError(
@@ -1913,14 +1949,22 @@ def _cost_frame(per_commune: pd.DataFrame, members: list[str], horizon: list[int
 
 
 SPPE_DUTIES = [
-    # (obligation, minimum population (strictly above), first year)
+    # (obligation, band (0: every commune, 1: first threshold, 2: second), first year)
     ("Recenser les besoins des enfants de moins de 3 ans et l'offre d'accueil", 0, 2025),
     ("Informer et accompagner les familles", 0, 2025),
-    ("Planifier le développement des modes d'accueil", 3500, 2025),
-    ("Soutenir la qualité des modes d'accueil", 3500, 2025),
-    ("Schéma pluriannuel de maintien et de développement de l'offre", 10000, 2025),
-    ("Relais petite enfance (RPE)", 10000, 2026),
+    ("Planifier le développement des modes d'accueil", 1, 2025),
+    ("Soutenir la qualité des modes d'accueil", 1, 2025),
+    ("Schéma pluriannuel de maintien et de développement de l'offre", 2, 2025),
+    ("Relais petite enfance (RPE)", 2, 2026),
 ]
+
+
+def _sppe_bands() -> tuple[list[float], list[str]]:
+    """Population thresholds and band labels of the SPPE: the catalogue's dated parameter."""
+    from .indicators.catalogue import sppe_strata
+
+    strata = sppe_strata()
+    return strata.thresholds(), [s.label for s in strata.strata]
 
 
 def _sppe(
@@ -1929,16 +1973,15 @@ def _sppe(
     """SPPE duties (loi du 18 décembre 2023, art. L. 214-1-3 CASF) per commune and year."""
     c = territory.geography.communes.set_index("code").reindex(members)
     pop = c["population"].fillna(0).astype(float)
-    strate = np.where(
-        pop > 10000, "plus de 10 000 habitants",
-        np.where(pop > 3500, "de 3 500 à 10 000 habitants", "3 500 habitants ou moins"),
-    )  # fmt: skip
+    thresholds, labels = _sppe_bands()
+    band = (pop.to_numpy()[:, None] > np.array(thresholds)[None, :]).sum(axis=1)
+    strate = np.array(labels, dtype=object)[band]
     rpe = levers[levers["levier"] == "rpe"].groupby("commune")["annee"].min()
     existing = set(hyp["rpe_existants"])
     rows = []
     ctg = bool(hyp["ctg"])
-    for duty, threshold, start in SPPE_DUTIES:
-        concerned = pop > threshold
+    for duty, level, start in SPPE_DUTIES:
+        concerned = pd.Series(band >= level, index=pop.index)
         if not concerned.any():
             continue
         for year in horizon:
@@ -1989,6 +2032,45 @@ def compare(results: Sequence[ScenarioResult] | Mapping[str, ScenarioResult]) ->
     frame.index = [INDICATOR_LABELS[k] for k in frame.index]
     frame.index.name = "indicateur"
     return frame
+
+
+def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare`'s table with French number formats (rates with one decimal)."""
+    out = table.copy().astype(object)
+    for label in table.index:
+        decimals = 1 if "Taux" in label or "handicap" in label else 0
+        out.loc[label] = [fr(v, decimals) for v in table.loc[label]]
+    return out
+
+
+def trajectory(results: Iterable[ScenarioResult], code: str | None = None) -> pd.DataFrame:
+    """Coverage by year of each scenario (annee, taux, scenario) for a trajectory chart."""
+    frames = []
+    for res in results:
+        t = res.territoire(code)
+        frames.append(
+            pd.DataFrame({"annee": t["annee"], "taux": t["taux_couverture"], "scenario": res.nom})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def funding_frame(
+    results: Iterable[ScenarioResult], nature: str = "fonctionnement"
+) -> pd.DataFrame:
+    """Costs by funder per year and scenario (annee, financeur, montant, scenario)."""
+    frames = []
+    for res in results:
+        c = res.couts_long()
+        frames.append(c[c["nature"] == nature].assign(scenario=res.nom))
+    return pd.concat(frames, ignore_index=True)
+
+
+def france_reference(territory: Any) -> tuple[int, float] | None:
+    """The latest published national coverage rate of the loaded data (year, value)."""
+    ref = territory.reference("taux_couverture_publie", "france", "FR").dropna()
+    if ref.empty:
+        return None
+    return int(ref.index[-1]), float(ref.iloc[-1])
 
 
 SENSITIVITY_INDICATORS = {
