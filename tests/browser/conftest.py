@@ -107,17 +107,102 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+NOTEBOOK = "dashboards/comite_pilotage.ipynb"
+
+
 @pytest.fixture(scope="session")
 def dashboard_url():
+    """Voilà without preheated kernels: each page starts a kernel (``QUERY_STRING`` path)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = start_voila("dashboards/comite_pilotage.ipynb")
+    proc, url = start_voila(NOTEBOOK)
     yield url
     stop(proc)
 
 
+@pytest.fixture(scope="session")
+def preheated_url():
+    """Voilà as ``make run`` serves it: preheated kernels (``wait_for_request`` path)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, url = start_voila(NOTEBOOK, "--preheat_kernel=True", "--pool_size=1")
+    wait_kernels_idle(proc)
+    yield url
+    stop(proc)
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids under ``pid`` (kernels started by Voilà), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def wait_kernels_idle(proc: subprocess.Popen, kernels: int = 1, timeout: float = 180) -> None:
+    """Wait until Voilà has ``kernels`` kernel processes and they stop using the CPU: the
+    pooled kernels have then run the notebook up to ``wait_for_request``."""
+    deadline = time.monotonic() + timeout
+    quiet_since, last = None, -1
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("Voilà s'est arrêté au démarrage")
+        pids = descendants(proc.pid)
+        ticks = cpu_ticks([proc.pid, *pids])
+        if len(pids) >= kernels and ticks - last <= 2:  # at most 0.02 s of CPU in 0.5 s
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 1.5:
+                return
+        else:
+            quiet_since = None
+        last = ticks
+        time.sleep(0.5)
+    raise TimeoutError("les noyaux préchauffés ne sont pas prêts")
+
+
+def new_page(browser, width: int = 1366, height: int = 900):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", accept_downloads=True
+    )
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    pg = context.new_page()
+    context, pg = new_page(browser)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def second_page(browser):
+    context, pg = new_page(browser)
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def territory():
+    from territoire_lib.dataset import load_territory
+
+    return load_territory("demo")

@@ -1,0 +1,469 @@
+"""The theme tabs (synthesis, petite enfance, enfance-jeunesse, parentalité, vie sociale,
+logement et accès aux droits): key-figure cards against the département and France, the map
+and the time series of a chosen indicator, alerts in French sentences, PNG and XLSX exports.
+
+Every number comes from :func:`territoire_lib.diagnostic.diagnose` (itself built on
+``indicators.indicator_table``); this module only lays it out. A tab is drawn when it is
+shown (the others wait until they are opened).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import charts
+from ..diagnostic import commune_values, definitions_frame
+from ..indicators import load_catalogue_full
+from ..indicators.table import format_value
+from ..key_figures import children_by_age, fr_number
+from .exports_widget import DownloadButton, xlsx_bytes
+from .ui import LOG, FigureBox, error_html, esc, french_message, note_html, slug
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    key: str  # tab identifier (URL ``onglet=``, CSS classes)
+    title: str
+    themes: tuple[str, ...]  # catalogue themes shown together
+
+
+THEME_TABS = (
+    ThemeSpec("petite-enfance", "Petite enfance", ("petite_enfance",)),
+    ThemeSpec("enfance-jeunesse", "Enfance-jeunesse", ("enfance_jeunesse",)),
+    ThemeSpec("parentalite", "Parentalité", ("parentalite",)),
+    ThemeSpec("vie-sociale", "Vie sociale", ("avs",)),
+    ThemeSpec("logement-droits", "Logement et accès aux droits", ("logement", "acces_droits")),
+)
+
+
+def _nan(x) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _source(ind, fictional: bool) -> str:
+    return f"{ind.source} (données fictives)" if fictional else ind.source
+
+
+# -- cards --------------------------------------------------------------------------------------
+def value_text(row: dict, ind) -> str:
+    """The value as shown on a card: formatted, « secret statistique », a band, « n.d. »."""
+    if row["masque"]:
+        return "secret statistique"
+    if ind.type == "categorie":
+        return str(row["categorie"]) if row.get("categorie") else "n.d."
+    return format_value(ind, row["valeur"])
+
+
+def card_html(row: dict, ind) -> str:
+    """One key-figure card: value, département, France, evolution, rank, quality flags."""
+    alerts = list(row.get("alertes") or [])
+    year = "" if _nan(row["annee"]) else f" ({int(row['annee'])})"
+    refs = []
+    if ind.type != "categorie":
+        if row["niveau"] != "departement" and not _nan(row["valeur_departement"]):
+            refs.append(f"Département : {esc(format_value(ind, row['valeur_departement']))}")
+        if not _nan(row["valeur_france"]):
+            when = "" if _nan(row["annee_france"]) else f" ({int(row['annee_france'])})"
+            refs.append(f"France{when} : {esc(format_value(ind, row['valeur_france']))}")
+    lines = [
+        f'<div class="tdb-libelle">{esc(ind.label)}{esc(year)}</div>',
+        f'<div class="tdb-valeur">{esc(value_text(row, ind))}</div>',
+    ]
+    if refs:
+        lines.append('<div class="tdb-ref">' + "<br>".join(refs) + "</div>")
+    if row.get("evolution_texte"):
+        lines.append(f'<div class="tdb-evol">{esc(row["evolution_texte"])}</div>')
+    if not _nan(row.get("rang")) and not _nan(row.get("rang_sur")):
+        lines.append(
+            f'<div class="tdb-evol">Rang {int(row["rang"])} sur {int(row["rang_sur"])} '
+            "(1 = valeur la plus haute)</div>"
+        )
+    badges = []
+    if row["masque"] and row.get("motif_masque"):
+        badges.append(f'<span class="tdb-badge tdb-secret">{esc(row["motif_masque"])}</span>')
+    est = row.get("estime")
+    if not _nan(est) and float(est) > 0.005:
+        badges.append(
+            '<span class="tdb-badge tdb-averifier">⚠ à vérifier : '
+            f"{fr_number(100 * float(est))} % estimé</span>"
+        )
+    if row.get("source_valeur") == "publiée":
+        badges.append('<span class="tdb-badge tdb-secret">valeur publiée par la source</span>')
+    if badges:
+        lines.append("<div>" + "".join(badges) + "</div>")
+    cls = "tdb-carte tdb-alerte" if alerts else "tdb-carte"
+    return (
+        f'<div class="{cls}" id="carte-{esc(row["indicateur"])}" role="group" '
+        f'aria-label="{esc(ind.label)}" data-indicateur="{esc(row["indicateur"])}">'
+        + "".join(lines)
+        + "</div>"
+    )
+
+
+def cards_html(rows: pd.DataFrame, catalogue) -> str:
+    shown = rows[rows["disponible"].astype(bool)]
+    if shown.empty:
+        return ""
+    cards = [card_html(r, catalogue.indicators[r["indicateur"]]) for r in shown.to_dict("records")]
+    return '<div class="tdb-cartes" lang="fr">' + "".join(cards) + "</div>"
+
+
+def alerts_html(rows: pd.DataFrame) -> str:
+    alerts = [a for lst in rows["alertes"] for a in (lst or [])]
+    if not alerts:
+        return '<p class="tdb-phrase" lang="fr">Aucune alerte sur ce thème.</p>'
+    items = "".join(f"<li>{esc(a)}</li>" for a in alerts)
+    n = len(alerts)
+    return (
+        f'<h3 lang="fr">Alertes ({n})</h3><ul class="tdb-alertes" lang="fr" '
+        f'aria-label="Alertes">{items}</ul>'
+    )
+
+
+# -- chart captions -------------------------------------------------------------------------------
+def map_caption(values: pd.DataFrame, ind, name: str, row: dict | None) -> str:
+    """The map's key figure in a sentence: the territory's value, the lowest and the highest
+    commune."""
+    shown = values[~values["masque"].astype(bool) & values["valeur"].notna()]
+    parts = []
+    if row is not None and not row["masque"] and not _nan(row["valeur"]):
+        parts.append(f"{name} : {format_value(ind, row['valeur'])}")
+    if len(shown) >= 2:
+        low = shown.loc[shown["valeur"].idxmin()]
+        high = shown.loc[shown["valeur"].idxmax()]
+        parts.append(
+            f"selon les communes, de {format_value(ind, low['valeur'])} ({low['nom']}) à "
+            f"{format_value(ind, high['valeur'])} ({high['nom']})"
+        )
+    secret = int(values["masque"].astype(bool).sum())
+    if secret:
+        parts.append(f"{secret} commune{'s' if secret > 1 else ''} sous secret statistique")
+    if not parts:
+        parts.append("aucune valeur communale diffusée")
+    return f"{ind.label} — " + " ; ".join(parts) + "."
+
+
+def series_caption(row: dict, ind, name: str) -> str:
+    if row["masque"] or _nan(row["valeur"]):
+        return f"{ind.label} — {name} : valeur non diffusée ({row.get('motif_masque') or 'n.d.'})."
+    text = f"{ind.label} — {name} : {format_value(ind, row['valeur'])} en {int(row['annee'])}"
+    if row.get("evolution_texte"):
+        text += f", {row['evolution_texte']}"
+    refs = []
+    if row["niveau"] != "departement" and not _nan(row["valeur_departement"]):
+        refs.append(f"département : {format_value(ind, row['valeur_departement'])}")
+    if not _nan(row["valeur_france"]):
+        refs.append(f"France : {format_value(ind, row['valeur_france'])}")
+    if refs:
+        text += " (" + " ; ".join(refs) + ")"
+    return text + "."
+
+
+# -- tabs -----------------------------------------------------------------------------------------
+class ThemeTab:
+    """One theme tab. ``set_diagnostic`` marks it to redraw; ``render`` draws it."""
+
+    def __init__(self, spec: ThemeSpec, territory):
+        self.spec = spec
+        self.territory = territory
+        self.diag = None
+        self.dirty = False
+        self.header = widgets.HTML()
+        self.cards = widgets.HTML()
+        self.alerts = widgets.HTML()
+        self.status = widgets.HTML()
+        self.indicator = widgets.Dropdown(
+            description="Indicateur de la carte et de la série :",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="720px"),
+        )
+        self.indicator.add_class(f"tdb-indicateur-{spec.key}")
+        self.map = FigureBox(f"carte-{spec.key}")
+        self.series = FigureBox(f"serie-{spec.key}")
+        self.xlsx = DownloadButton(
+            "Exporter le tableau du thème (XLSX)", self._xlsx,
+            tooltip="Indicateurs du thème, comparaisons et définitions, pour Excel ou LibreOffice",
+        )  # fmt: skip
+        self.indicator.observe(self._on_indicator, names="value")
+        self._quiet = False
+        charts_box = widgets.HBox(
+            [self.map.widget, self.series.widget], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        self.widget = widgets.VBox(
+            [
+                self.header,
+                self.status,
+                self.cards,
+                self.alerts,
+                self.indicator,
+                charts_box,
+                self.xlsx.widget,
+            ]  # fmt: skip
+        )
+        self.widget.add_class(f"tdb-onglet-{spec.key}")
+
+    # -- data ---------------------------------------------------------------------------------
+    def rows(self) -> pd.DataFrame:
+        t = self.diag.table
+        return t[t["theme"].isin(self.spec.themes)]
+
+    def set_diagnostic(self, diag) -> None:
+        self.diag = diag
+        self.dirty = True
+
+    def render(self) -> None:
+        if not self.dirty or self.diag is None:
+            return
+        self.dirty = False
+        cat = load_catalogue_full()
+        d = self.diag
+        self.status.value = ""
+        try:
+            rows = self.rows()
+            available = rows[rows["disponible"].astype(bool)]
+            self.header.value = f'<h2 lang="fr">{esc(self.spec.title)} — {esc(d.nom)}</h2>' + (
+                "" if available.empty else self._intro(available)
+            )
+            if available.empty:
+                texts = [d.theme_summary(t) for t in self.spec.themes if t in d.themes]
+                text = " ".join(texts) or f"{self.spec.title} : aucun indicateur disponible."
+                self.cards.value = note_html(text)
+                self.alerts.value = ""
+            else:
+                self.cards.value = cards_html(rows, cat)
+                self.alerts.value = alerts_html(available)
+            rates = available[available["type"] == "taux"]
+            options = [(r["libelle"], r["indicateur"]) for r in rates.to_dict("records")]
+            self._quiet = True
+            try:
+                self.indicator.options = options
+                self.indicator.value = options[0][1] if options else None
+            finally:
+                self._quiet = False
+            self.indicator.layout.display = None if options else "none"
+            self._draw_charts()
+        except Exception as exc:
+            LOG.exception("onglet %s", self.spec.key)
+            self.status.value = error_html(french_message(exc))
+
+    def _intro(self, available: pd.DataFrame) -> str:
+        n = len(available)
+        alerts = sum(len(a or []) for a in available["alertes"])
+        return (
+            f'<p class="tdb-phrase" lang="fr">{n} indicateur{"s" if n > 1 else ""} '
+            f"face au département et à la France ; {alerts} alerte{'s' if alerts > 1 else ''}."
+            "</p>"
+        )
+
+    def _on_indicator(self, _change) -> None:
+        if not self._quiet:
+            self._draw_charts()
+
+    def _draw_charts(self) -> None:
+        ident = self.indicator.value
+        if not ident:
+            note = note_html("Aucun taux de ce thème n'est disponible pour ce territoire.")
+            self.map.message(note)
+            self.series.message("")
+            return
+        cat = load_catalogue_full()
+        ind = cat.indicators[ident]
+        self.map.render(lambda: self._map(ind), "La carte ne peut pas être dessinée.")
+        self.series.render(lambda: self._series(ind), "La série ne peut pas être dessinée.")
+
+    def _row(self, ident: str) -> dict | None:
+        t = self.diag.table
+        sel = t[t["indicateur"] == ident]
+        return sel.iloc[0].to_dict() if len(sel) else None
+
+    def map_scope(self) -> list[str]:
+        """Communes drawn: the territory's, or for a commune those of its EPCI."""
+        d = self.diag
+        geo = self.territory.geography
+        if d.niveau == "commune":
+            epci = geo.communes.loc[geo.communes["code"] == d.code, "epci"]
+            if len(epci) and epci.iloc[0] in set(geo.epcis["code"]):
+                return geo.members(epci.iloc[0])
+        return list(d.communes)
+
+    def _map(self, ind):
+        d = self.diag
+        geo = self.territory.geography
+        scope = self.map_scope()
+        if scope == list(d.communes):
+            data = d.commune_values(ind.id)
+            chart = d.indicator_map(ind.id)
+        else:
+            v = commune_values(self.territory, [ind.id], scope, d.annee)
+            data = pd.DataFrame({"code": scope})
+            data["nom"] = data["code"].map(geo.communes.set_index("code")["nom"])
+            v = v.set_index("commune")
+            data["valeur"] = data["code"].map(v["valeur"])
+            data["masque"] = data["code"].map(v["masque"]).fillna(False).astype(bool)
+            fmt = ",.0f" if ind.decimals == 0 else f",.{ind.decimals}f"
+            epci_name = geo.name_of(geo.communes.set_index("code").loc[d.code, "epci"])
+            chart = charts.choropleth(
+                self.territory.contours, data, f"{ind.label} — {d.nom} et {epci_name}",
+                _source(ind, d.fictif), label=f"{ind.label} ({ind.unit})", value_format=fmt,
+                codes=scope,
+            )  # fmt: skip
+        caption = map_caption(data, ind, d.nom, self._row(ind.id))
+        return chart, caption, f"carte-{slug(ind.id)}-{slug(d.nom)}.png"
+
+    def _series(self, ind):
+        d = self.diag
+        row = self._row(ind.id)
+        chart = d.time_series_chart(ind.id)
+        caption = series_caption(row, ind, d.nom) if row else ind.label
+        return chart, caption, f"serie-{slug(ind.id)}-{slug(d.nom)}.png"
+
+    def _xlsx(self) -> tuple[bytes, str]:
+        d = self.diag
+        sheets = {}
+        for theme in self.spec.themes:
+            if theme in d.themes and (d.table["theme"] == theme).any():
+                sheets[d.themes[theme]] = d.theme_table(theme, formatted=False)
+        rows = self.rows()
+        if rows.empty:
+            sheets["Tableau"] = pd.DataFrame({"Remarque": ["Aucun indicateur de ce thème."]})
+        else:
+            sheets["Définitions et sources"] = definitions_frame(rows)
+        title = f"{self.spec.title} — {d.nom}"
+        return xlsx_bytes(sheets, title=title), f"{slug(self.spec.key)}-{slug(d.nom)}.xlsx"
+
+
+class SummaryTab:
+    """« Synthèse »: summary, context, children by age, needs index, strengths and points of
+    vigilance, data limits; the whole diagnostic as XLSX."""
+
+    spec = ThemeSpec("synthese", "Synthèse", ())
+
+    def __init__(self, territory):
+        self.territory = territory
+        self.diag = None
+        self.dirty = False
+        self.header = widgets.HTML()
+        self.status = widgets.HTML()
+        self.context = widgets.HTML()
+        self.lists = widgets.HTML()
+        self.ages = FigureBox("figure-ages")
+        self.needs = FigureBox("figure-besoins")
+        self.xlsx = DownloadButton(
+            "Exporter tout le diagnostic (XLSX)", self._xlsx,
+            tooltip="Synthèse, un onglet par thème, inclusion, SPPE, définitions et sources",
+        )  # fmt: skip
+        figures = widgets.HBox(
+            [self.ages.widget, self.needs.widget], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        self.widget = widgets.VBox(
+            [self.header, self.status, self.context, figures, self.lists, self.xlsx.widget]
+        )
+        self.widget.add_class("tdb-onglet-synthese")
+
+    def set_diagnostic(self, diag) -> None:
+        self.diag = diag
+        self.dirty = True
+
+    def render(self) -> None:
+        if not self.dirty or self.diag is None:
+            return
+        self.dirty = False
+        d = self.diag
+        self.status.value = ""
+        try:
+            self.header.value = (
+                f'<h2 lang="fr">Synthèse — {esc(d.nom)}</h2>'
+                f'<p class="tdb-phrase" id="resume" lang="fr">{esc(d.resume)}</p>'
+            )
+            ctx = d.contexte
+            cards = "".join(
+                f'<div class="tdb-carte"><div class="tdb-libelle">{esc(r["libelle"])}</div>'
+                f'<div class="tdb-valeur">{esc(r["texte"])}</div></div>'
+                for r in ctx.to_dict("records")
+            )
+            self.context.value = (
+                f'<div class="tdb-cartes tdb-cartes-contexte" lang="fr">{cards}</div>'
+            )
+            self.ages.render(self._ages, "Le graphique des âges ne peut pas être dessiné.")
+            self._needs()
+            self.lists.value = self._lists()
+        except Exception as exc:
+            LOG.exception("synthèse")
+            self.status.value = error_html(french_message(exc))
+
+    def _ages(self):
+        d = self.diag
+        ages = children_by_age(self.territory, d.code)
+        under3 = ages.loc[ages["variable"] == "pop_0_2", "effectif"].iloc[0]
+        year = int(ages["annee"].iloc[0])
+        caption = (
+            f"{d.nom} compte {fr_number(under3)} enfants de moins de 3 ans et "
+            f"{fr_number(ages['effectif'].sum())} enfants et jeunes de 0 à 17 ans ({year})."
+        )
+        return d.age_chart(), caption, f"ages-{slug(d.nom)}.png"
+
+    def _needs(self) -> None:
+        d = self.diag
+        inc = d.inclusion
+        if d.niveau == "commune":
+            r = inc.iloc[0] if len(inc) else None
+            if r is None or _nan(r["indice_besoins"]):
+                text = f"Indice de besoins de {d.nom} : non calculable (données insuffisantes)."
+            else:
+                text = (
+                    f"Indice de besoins de {d.nom} : {fr_number(r['indice_besoins'])} sur 100, "
+                    f"rang {int(r['rang_departement'])} parmi les communes du département "
+                    "(1 = besoins les plus marqués)."
+                )
+            self.needs.message(f'<p class="tdb-phrase" lang="fr">{esc(text)}</p>')
+            return
+
+        def build():
+            ranked = inc.dropna(subset=["indice_besoins"]).head(3)
+            names = ", ".join(
+                f"{n} ({fr_number(v)})"
+                for n, v in zip(ranked["nom"], ranked["indice_besoins"], strict=True)
+            )
+            caption = (
+                f"Communes aux besoins les plus marqués (indice sur 100) : {names}."
+                if names
+                else "Indice de besoins non calculable (données insuffisantes)."
+            )
+            return d.needs_map(), caption, f"indice-besoins-{slug(d.nom)}.png"
+
+        self.needs.render(build, "La carte de l'indice de besoins ne peut pas être dessinée.")
+
+    def _lists(self) -> str:
+        d = self.diag
+
+        def block(title: str, items: list[str], empty: str) -> str:
+            if not items:
+                return f'<h3>{esc(title)}</h3><p lang="fr">{esc(empty)}</p>'
+            lis = "".join(f"<li>{esc(s)}</li>" for s in items)
+            return f'<h3>{esc(title)}</h3><ul lang="fr">{lis}</ul>'
+
+        out = [
+            block("Atouts", d.atouts, "Aucun écart favorable marqué."),
+            block("Points de vigilance", d.vigilances, "Aucun point de vigilance."),
+            f'<h3>Service public de la petite enfance</h3><p lang="fr">{esc(d.sppe_territoire)}</p>',
+        ]
+        if d.limites:
+            lis = "".join(f"<li>{esc(s)}</li>" for s in d.limites)
+            out.append(
+                f"<details><summary>Limites des données ({len(d.limites)})</summary>"
+                f'<ul lang="fr">{lis}</ul></details>'
+            )
+        return "".join(out)
+
+    def _xlsx(self) -> tuple[bytes, str]:
+        d = self.diag
+        return xlsx_bytes(d, title=f"Diagnostic — {d.nom}"), f"diagnostic-{slug(d.nom)}.xlsx"
