@@ -2302,6 +2302,18 @@ def render_result(res: ScenarioResult) -> str:
     return "\n".join(out)
 
 
+def _hypothesis_source(key: str, scenario: Scenario) -> str:
+    """Where a hypothesis value comes from (for the workbook)."""
+    if key in scenario.explicit:
+        return "fichier du scénario"
+    sources = [v for k, v in HYPOTHESIS_SOURCES.items() if k.split(".")[0] == key]
+    if sources:
+        return " ; ".join(sources)
+    if key in _UNSOURCED_DEFAULTS:
+        return f"valeur par défaut non sourcée — {WARN}"
+    return "choix par défaut"
+
+
 def write_xlsx(res: ScenarioResult, path: str | Path, overwrite: bool = False) -> Path:
     """Every table of a result in one workbook (temp file, then renamed)."""
     p = Path(path)
@@ -2322,7 +2334,8 @@ def write_xlsx(res: ScenarioResult, path: str | Path, overwrite: bool = False) -
             res.leviers.to_excel(xl, sheet_name="Leviers", index=False)
             hyp = [
                 {"hypothèse": HYPOTHESIS_LABELS.get(k, k), "clé": k, "valeur": str(v),
-                 "origine": "scénario" if k in res.scenario.explicit else "défaut"}
+                 "origine": "scénario" if k in res.scenario.explicit else "défaut",
+                 "source": _hypothesis_source(k, res.scenario)}
                 for k, v in {**res.scenario.hypotheses, **res.scenario.cofinancements}.items()
             ]  # fmt: skip
             pd.DataFrame(hyp).to_excel(xl, sheet_name="Hypothèses", index=False)
