@@ -33,8 +33,9 @@ TITLE = "Territoire — comité de pilotage"
 class CommitteeApp:
     """Territory choice, theme tabs and scenario tab. ``widget`` is what the page shows."""
 
-    def __init__(self, territory: Territory, territoire: str | None = None,
-                 onglet: str | None = None):  # fmt: skip
+    def __init__(
+        self, territory: Territory, territoire: str | None = None, onglet: str | None = None
+    ):
         self.territory = territory
         geo = territory.geography
         self.diag = None
@@ -68,21 +69,14 @@ class CommitteeApp:
         self.apply(territoire=territoire, onglet=onglet, initial=True)
 
     # -- URL parameters -------------------------------------------------------------------------
-    def apply(self, territoire: str | None = None, onglet: str | None = None,
-              initial: bool = False) -> None:  # fmt: skip
+    def apply(
+        self, territoire: str | None = None, onglet: str | None = None, initial: bool = False
+    ) -> None:
         """Preselect a territory and a tab (link parameters); a bad code becomes a French note
         and the current territory stays."""
         notes = []
-        if onglet:
-            if onglet in self.keys:
-                self.tabs.selected_index = self.keys.index(onglet)
-            else:
-                notes.append(
-                    f"Le lien demandait l'onglet « {onglet} », qui n'existe pas : onglets "
-                    f"possibles {', '.join(self.keys)}."
-                )
         shown = False
-        if territoire:
+        if territoire:  # the territory first: the tab opened next is drawn only once
             try:
                 self.selector.select(territoire, notify=False)
             except Exception as exc:
@@ -93,13 +87,23 @@ class CommitteeApp:
                     "dans les listes est affiché."
                 )
             else:
-                self.show(self.selector.code)
+                self._set_territory(self.selector.code)
                 shown = True
-        self.notice.value = "".join(note_html(n) for n in notes)
         if initial and not shown:
-            self.show(self.selector.code)
-        elif not shown:
+            self._set_territory(self.selector.code)
+        if onglet:
+            if onglet in self.keys:
+                self.tabs.selected_index = self.keys.index(onglet)
+            else:
+                notes.append(
+                    f"Le lien demandait l'onglet « {onglet} », qui n'existe pas : onglets "
+                    f"possibles {', '.join(self.keys)}."
+                )
+        if shown or initial:
+            self._render_current()
+        else:
             self.link.value = self.selector.link_html(self.selector.code)
+        self.notice.value = "".join(note_html(n) for n in notes)
 
     # -- events ---------------------------------------------------------------------------------
     def _on_territory(self, code: str) -> None:
@@ -120,6 +124,11 @@ class CommitteeApp:
     # -- content --------------------------------------------------------------------------------
     def show(self, code: str) -> None:
         """Diagnose ``code`` and redraw the visible tab (the others when they are opened)."""
+        if self._set_territory(code):
+            self._render_current()
+
+    def _set_territory(self, code: str) -> bool:
+        """Diagnose ``code`` and hand it to every tab (drawn later); False on failure."""
         label = self.selector.describe(code)
         self.status.value = f'<span lang="fr">Calcul en cours : {esc(label)}…</span>'
         try:
@@ -132,34 +141,31 @@ class CommitteeApp:
                     f"Les chiffres de « {label} » ne peuvent pas être affichés "
                     "(données manquantes ou incohérentes). Les autres territoires "
                     "restent disponibles.",
-                )  # fmt: skip
+                )
             )
-            return
+            return False
         self.diag = diag
         for page in (self.summary, *self.themes):
             page.set_diagnostic(diag)
         self.scenarios.set_territory(code, diag)
         self.link.value = self.selector.link_html(code)
-        self._render_current()
         self.status.value = (
             f'<span lang="fr" role="status">Territoire affiché : {esc(label)}</span>'
         )
+        return True
 
 
-def create_app(source: str = "demo", territoire: str | None = None,
-               onglet: str | None = None) -> CommitteeApp | widgets.Widget:  # fmt: skip
+def create_app(
+    source: str = "demo", territoire: str | None = None, onglet: str | None = None
+) -> CommitteeApp | widgets.Widget:
     """The app for ``source`` (``demo`` or a data folder); link parameters read from the
     request when served by Voilà. A loading failure returns a French message widget."""
     try:
         territory = load_territory(source)
     except Exception as exc:  # shown to officials: French, no traceback
         LOG.exception("chargement")
-        return widgets.HTML(
-            CSS
-            + error_html(
-                "Les données du territoire ne peuvent pas être chargées. " + french_message(exc, "")
-            )  # fmt: skip
-        )
+        message = "Les données du territoire ne peuvent pas être chargées. "
+        return widgets.HTML(CSS + error_html(message + french_message(exc, "")))
     preheated = os.environ.get("VOILA_PREHEAT", "False") == "True"
     params = {} if preheated else query_parameters(os.environ.get("QUERY_STRING", ""))
     app = CommitteeApp(
@@ -168,6 +174,9 @@ def create_app(source: str = "demo", territoire: str | None = None,
         onglet=onglet or params.get("onglet"),
     )
     if preheated:
+        # before anyone asks for the page: draw the scenario tab too (it warms the
+        # simulation and chart code paths), then wait for the request and its parameters
+        app.scenarios.render()
         try:
             params = query_parameters(request_query())
         except Exception:
@@ -180,8 +189,9 @@ def create_app(source: str = "demo", territoire: str | None = None,
     return app
 
 
-def build_app(source: str = "demo", territoire: str | None = None,
-              onglet: str | None = None) -> widgets.Widget:  # fmt: skip
+def build_app(
+    source: str = "demo", territoire: str | None = None, onglet: str | None = None
+) -> widgets.Widget:
     """The dashboard's single call from ``dashboards/comite_pilotage.ipynb``: the widget to show."""
     app = create_app(source, territoire=territoire, onglet=onglet)
     return app.widget if isinstance(app, CommitteeApp) else app

@@ -89,7 +89,7 @@ class DownloadButton:
                     exc,
                     "Le fichier ne peut pas être préparé. Réessayez ; le reste "
                     "du tableau de bord reste utilisable.",
-                )  # fmt: skip
+                )
             )
 
 

@@ -128,13 +128,26 @@ def labelled(label: str, control: widgets.Widget, css: str) -> widgets.VBox:
 class FrenchSlider:
     """A slider whose readout is written in French (« 62,2 % », « 1 500 € »)."""
 
-    def __init__(self, description: str, value: float, low: float, high: float, step: float,
-                 fmt: Callable[[float], str], css: str):  # fmt: skip
+    def __init__(
+        self,
+        description: str,
+        value: float,
+        low: float,
+        high: float,
+        step: float,
+        fmt: Callable[[float], str],
+        css: str,
+    ):
         self.fmt = fmt
         self.slider = widgets.FloatSlider(
-            value=value, min=low, max=high, step=step, readout=False, continuous_update=False,
+            value=value,
+            min=low,
+            max=high,
+            step=step,
+            readout=False,
+            continuous_update=False,
             layout=widgets.Layout(width="380px"),
-        )  # fmt: skip
+        )
         self.readout = widgets.HTML(layout=widgets.Layout(min_width="110px"))
         self.widget = labelled(description, widgets.HBox([self.slider, self.readout]), css)
         self.slider.observe(lambda _c: self._show(), names="value")
@@ -147,8 +160,14 @@ class FrenchSlider:
 class ScenarioPanel:
     """One scenario (A or B): levers, hypotheses, results, load / save."""
 
-    def __init__(self, letter: str, territory, params: rules.ParameterSet,
-                 on_result: Callable[[], None] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        letter: str,
+        territory,
+        params: rules.ParameterSet,
+        on_result: Callable[[], None] | None = None,
+        baselines: dict | None = None,
+    ):
         self.letter = letter
         self.key = letter.lower()
         self.territory = territory
@@ -156,8 +175,10 @@ class ScenarioPanel:
         self.on_result = on_result
         self.base: dict[str, Any] = {}
         self.result: sc.ScenarioResult | None = None
+        self.k: dict[str, float] = {}  # key figures of ``result`` (computed once per update)
+        self.k_base: dict[str, float] = {}
         self.baseline: sc.ScenarioResult | None = None
-        self._baseline_key: tuple | None = None
+        self.baselines = {} if baselines is None else baselines  # shared by both panels
         self._initial: dict[str, float] = {}
         self._quiet = True
         self.france: tuple[float, int] | None = None
@@ -166,25 +187,35 @@ class ScenarioPanel:
         style = {"description_width": "initial"}
 
         self.title = widgets.HTML()
-        self.name = widgets.Text(description="Nom :", style=style,
-                                 layout=widgets.Layout(width="460px"))  # fmt: skip
+        self.name = widgets.Text(
+            description="Nom :", style=style, layout=widgets.Layout(width="460px")
+        )
         self.status = widgets.HTML()
         self.status.add_class("tdb-etat")
         # load
         self.saved = widgets.Dropdown(
             options=[("— scénario vide sur le territoire choisi —", "")] + saved_scenarios(),
-            description="Scénario enregistré :", style=style, layout=widgets.Layout(width="460px"),
-        )  # fmt: skip
-        self.load_button = widgets.Button(description="Charger", icon="folder-open",
-                                          tooltip="Charger le scénario choisi dans la liste")  # fmt: skip
-        self.upload = widgets.FileUpload(accept=".yaml,.yml", multiple=False,
-                                         description="Ouvrir un fichier…")  # fmt: skip
+            description="Scénario enregistré :",
+            style=style,
+            layout=widgets.Layout(width="460px"),
+        )
+        self.load_button = widgets.Button(
+            description="Charger",
+            icon="folder-open",
+            tooltip="Charger le scénario choisi dans la liste",
+        )
+        self.upload = widgets.FileUpload(
+            accept=".yaml,.yml", multiple=False, description="Ouvrir un fichier…"
+        )
         self.upload.layout.width = "auto"
         self.load_button.on_click(lambda _b: self._load_saved())
         self.upload.observe(lambda _c: self._load_upload(), names="value")
         # levers
-        self.commune = widgets.Dropdown(description="Commune d'implantation :", style=style,
-                                        layout=widgets.Layout(width="460px"))  # fmt: skip
+        self.commune = widgets.Dropdown(
+            description="Commune d'implantation :",
+            style=style,
+            layout=widgets.Layout(width="460px"),
+        )
         self.commune.add_class("tdb-commune")
         self.sliders: dict[str, widgets.IntSlider] = {}
         self.years: dict[str, widgets.Dropdown] = {}
@@ -197,23 +228,41 @@ class ScenarioPanel:
                 else f"Places à ouvrir — {label}"
             )
             slider = widgets.IntSlider(
-                value=0, min=0, max=high, step=step, continuous_update=False,
+                value=0,
+                min=0,
+                max=high,
+                step=step,
+                continuous_update=False,
                 layout=widgets.Layout(width="380px"),
-            )  # fmt: skip
-            year = widgets.Dropdown(description="en", style=style,
-                                    layout=widgets.Layout(width="130px"))  # fmt: skip
+            )
+            year = widgets.Dropdown(
+                description="en", style=style, layout=widgets.Layout(width="130px")
+            )
             box = labelled(text, widgets.HBox([slider, year]), f"tdb-levier-{lever}")
             self.sliders[lever], self.years[lever] = slider, year
             rows.append(box)
         pct = lambda v: f"{fr_number(100 * v, 1)} %"  # noqa: E731
-        self.occupation = FrenchSlider("Taux d'occupation des crèches", 0.622, 0.30, 1.0, 0.005,
-                                       pct, "tdb-hyp-occupation")  # fmt: skip
+        self.occupation = FrenchSlider(
+            "Taux d'occupation des crèches", 0.622, 0.30, 1.0, 0.005, pct, "tdb-hyp-occupation"
+        )
         self.cofinancing = FrenchSlider(
-            "Cofinancements (€ par place de crèche et par an)", 0, 0, 5000, 50, euros,
+            "Cofinancements (€ par place de crèche et par an)",
+            0,
+            0,
+            5000,
+            50,
+            euros,
             "tdb-hyp-cofinancement",
-        )  # fmt: skip
-        self.commune_share = FrenchSlider("Part du reste à charge payée par la commune", 1.0, 0,
-                                          1.0, 0.05, pct, "tdb-hyp-part-commune")  # fmt: skip
+        )
+        self.commune_share = FrenchSlider(
+            "Part du reste à charge payée par la commune",
+            1.0,
+            0,
+            1.0,
+            0.05,
+            pct,
+            "tdb-hyp-part-commune",
+        )
         for w in (*self.sliders.values(), *self.years.values(), self.commune):
             w.observe(self._changed, names="value")
         for s in (self.occupation, self.cofinancing, self.commune_share):
@@ -226,10 +275,16 @@ class ScenarioPanel:
         self.funders = FigureBox(f"financeurs-{self.key}", min_width="420px")
         self.costs = widgets.HTML()
         self.checks = widgets.HTML()
-        self.save = DownloadButton("Enregistrer le scénario (YAML)", self._yaml,
-                                   tooltip="Fichier de scénario à recharger plus tard")  # fmt: skip
-        self.xlsx = DownloadButton("Exporter les résultats (XLSX)", self._xlsx,
-                                   tooltip="Capacités, coûts par financeur, SPPE, à vérifier")  # fmt: skip
+        self.save = DownloadButton(
+            "Enregistrer le scénario (YAML)",
+            self._yaml,
+            tooltip="Fichier de scénario à recharger plus tard",
+        )
+        self.xlsx = DownloadButton(
+            "Exporter les résultats (XLSX)",
+            self._xlsx,
+            tooltip="Capacités, coûts par financeur, SPPE, à vérifier",
+        )
         levers_box = widgets.VBox(
             [
                 widgets.HTML("<h3>Leviers</h3>"),
@@ -239,7 +294,7 @@ class ScenarioPanel:
                 self.occupation.widget,
                 self.cofinancing.widget,
                 self.commune_share.widget,
-            ]  # fmt: skip
+            ]
         )
         self.file_levers = widgets.HTML()
         self.widget = widgets.VBox(
@@ -258,7 +313,7 @@ class ScenarioPanel:
                 self.checks,
                 self.save.widget,
                 self.xlsx.widget,
-            ],  # fmt: skip
+            ],
             layout=widgets.Layout(width="50%", min_width="560px", padding="4px"),
         )
         self.widget.add_class("tdb-panneau")
@@ -321,7 +376,8 @@ class ScenarioPanel:
             count = "" if pd.isna(n) else f"{fr_number(float(n))} {unit}, "
             label = f" — {r['nom']}" if isinstance(r["nom"], str) and r["nom"] else ""
             items.append(
-                f"<li>{esc(what)} : {esc(verb)} {esc(count)}{esc(names.get(r['commune'], r['commune']))}"
+                f"<li>{esc(what)} : {esc(verb)} {esc(count)}"
+                f"{esc(names.get(r['commune'], r['commune']))}"
                 f", {int(r['annee'])}{esc(label)}</li>"
             )
         return head + (
@@ -338,14 +394,26 @@ class ScenarioPanel:
         for lever, _high, _step in OPEN_LEVERS:
             n = int(self.sliders[lever].value)
             if n > 0:
-                levers.append({"levier": lever, "commune": commune,
-                               "annee": int(self.years[lever].value), "places": n,
-                               "nom": DASHBOARD_LEVER})  # fmt: skip
+                levers.append(
+                    {
+                        "levier": lever,
+                        "commune": commune,
+                        "annee": int(self.years[lever].value),
+                        "places": n,
+                        "nom": DASHBOARD_LEVER,
+                    }
+                )
         departures = int(self.sliders[DEPARTURES[0]].value)
         if departures > 0:
-            levers.append({"levier": DEPARTURES[0], "commune": commune, "action": "fermer",
-                           "annee": int(self.years[DEPARTURES[0]].value),
-                           "assistantes": departures})  # fmt: skip
+            levers.append(
+                {
+                    "levier": DEPARTURES[0],
+                    "commune": commune,
+                    "action": "fermer",
+                    "annee": int(self.years[DEPARTURES[0]].value),
+                    "assistantes": departures,
+                }
+            )
         doc["leviers"] = levers
         if self.occupation.slider.value != self._initial.get("occupation"):
             doc.setdefault("hypotheses", {})["taux_occupation"] = round(
@@ -394,50 +462,59 @@ class ScenarioPanel:
                     exc,
                     "Ce scénario ne peut pas être simulé avec ces leviers. "
                     "Modifiez un levier ; l'autre scénario reste utilisable.",
-                )  # fmt: skip
+                )
             )
             if self.on_result:
                 self.on_result()
             return
         self.result = result
+        self.k = result.indicateurs()
+        self.k_base = self.baseline.indicateurs()
         self.status.value = ""
         self._show(result)
         if self.on_result:
             self.on_result()
 
     def _baseline_for(self, scenario: sc.Scenario) -> sc.ScenarioResult:
-        """The same territory, horizon and demography without any lever (cached)."""
+        """The same territory, horizon and demography without any lever (cached, shared by
+        the two panels)."""
         hyp = scenario.hypotheses
-        key = (scenario.territoire, scenario.annee_base, scenario.debut, scenario.fin,
-               repr(hyp["croissance_naissances"]), hyp["places_par_assistante"])  # fmt: skip
-        if key != self._baseline_key or self.baseline is None:
+        key = (
+            scenario.territoire,
+            scenario.annee_base,
+            scenario.debut,
+            scenario.fin,
+            repr(hyp["croissance_naissances"]),
+            hyp["places_par_assistante"],
+        )
+        if key not in self.baselines:
             doc = scenario.to_dict()
             doc["leviers"] = []
             doc["nom"] = "Sans nouveau levier"
-            self.baseline = sc.simulate(
+            if len(self.baselines) > 8:
+                self.baselines.clear()
+            self.baselines[key] = sc.simulate(
                 self.territory, sc.Scenario.from_dict(doc), params=self.params
             )
-            self._baseline_key = key
-        return self.baseline
+        return self.baselines[key]
 
     # -- results --------------------------------------------------------------------------------
     def coverage_sentence(self, result: sc.ScenarioResult) -> str:
-        k = result.indicateurs()
-        base = self.baseline.indicateurs() if self.baseline is not None else None
+        k, base = self.k, self.k_base
         fin = result.scenario.fin
         text = (
             f"{result.nom} : en {fin}, {fr_number(k['taux_couverture_fin'], 1)} places d'accueil "
             f"pour 100 enfants de moins de 3 ans à {result.nom_perimetre} "
             f"({result.annee_base} : {fr_number(k['taux_couverture_debut'], 1)}"
         )
-        if base is not None:
+        if base:
             text += f" ; sans nouveau levier : {fr_number(base['taux_couverture_fin'], 1)}"
         created = k["places_creees"]
         sign = "+" if created > 0 else ""
         return text + f") ; {sign}{fr_number(created)} places nettes pour les moins de 3 ans."
 
     def _show(self, result: sc.ScenarioResult) -> None:
-        k = result.indicateurs()
+        k = self.k
         self.title.value = (
             f'<h2 lang="fr">Scénario {esc(self.letter)} — {esc(result.nom_perimetre)}</h2>'
         )
@@ -453,7 +530,7 @@ class ScenarioPanel:
                 self._trajectory_chart(result),
                 sentence,
                 f"trajectoire-{slug(result.nom)}.png",
-            ),  # fmt: skip
+            ),
             "La trajectoire ne peut pas être dessinée.",
         )
         if result.couts_long()["montant"].abs().sum() < 0.5:
@@ -466,7 +543,7 @@ class ScenarioPanel:
                     self._funders_chart(result),
                     self._funders_sentence(result),
                     f"financeurs-{slug(result.nom)}.png",
-                ),  # fmt: skip
+                ),
                 "Le graphique des financeurs ne peut pas être dessiné.",
             )
         self.costs.value = self._costs_html(result)
@@ -492,9 +569,12 @@ class ScenarioPanel:
             ref = self.france[0]
             label = f"France {self.france[1]} : {fr_number(ref, 1)}"
         return charts.scenario_trajectory_chart(
-            data, f"Taux de couverture — {result.nom_perimetre}", self._source(),
-            reference=ref, reference_label=label,
-        )  # fmt: skip
+            data,
+            f"Taux de couverture — {result.nom_perimetre}",
+            self._source(),
+            reference=ref,
+            reference_label=label,
+        )
 
     def _funders_chart(self, result: sc.ScenarioResult):
         data = result.couts_long()
@@ -504,7 +584,7 @@ class ScenarioPanel:
         )
 
     def _funders_sentence(self, result: sc.ScenarioResult) -> str:
-        k = result.indicateurs()
+        k = self.k
         s = result.scenario
         if abs(k["cout_fonctionnement"]) < 0.5:
             return f"{result.nom} : aucun coût de fonctionnement nouveau (aucune place ouverte)."
@@ -517,15 +597,18 @@ class ScenarioPanel:
         )
 
     def _costs_html(self, result: sc.ScenarioResult) -> str:
-        k = result.indicateurs()
+        k = self.k
         rows = []
         for key in COST_ROWS:
             badge = VERIFY_BADGE if flagged(key, result) else ""
             rows.append([esc(sc.INDICATOR_LABELS[key]), esc(key_figure_text(key, k[key])) + badge])
         return table_html(
-            rows, ["Sur l'horizon du scénario", "Montant"], table_id=f"couts-{self.key}",
-            numeric={1}, caption="Coûts et financements cumulés des leviers",
-        )  # fmt: skip
+            rows,
+            ["Sur l'horizon du scénario", "Montant"],
+            table_id=f"couts-{self.key}",
+            numeric={1},
+            caption="Coûts et financements cumulés des leviers",
+        )
 
     def _checks_html(self, result: sc.ScenarioResult) -> str:
         out = []
@@ -533,7 +616,8 @@ class ScenarioPanel:
             lis = "".join(f"<li>{esc(t)}</li>" for t in result.a_verifier)
             out.append(
                 f'<details class="tdb-averifier-liste"><summary>{VERIFY_BADGE} '
-                f"{len(result.a_verifier)} valeur(s) « à vérifier » utilisée(s) par ce résultat"
+                f"{len(result.a_verifier)} valeur(s) « à vérifier » utilisée(s) par ce "
+                "résultat"
                 f'</summary><ul lang="fr">{lis}</ul></details>'
             )
         if result.notes:
@@ -555,8 +639,9 @@ class ScenarioPanel:
             self._set_base(scenario.to_dict(), f"Scénario chargé : « {Path(path).name} ».")
         except Exception as exc:
             LOG.exception("chargement de scénario")
-            self.status.value = error_html(french_message(exc, "Ce scénario ne peut pas être "
-                                                          "chargé."))  # fmt: skip
+            self.status.value = error_html(
+                french_message(exc, "Ce scénario ne peut pas être chargé.")
+            )
 
     def _load_upload(self) -> None:
         if not self.upload.value:
@@ -570,8 +655,9 @@ class ScenarioPanel:
             self._set_base(scenario.to_dict(), f"Fichier ouvert : « {name} ».")
         except Exception as exc:
             LOG.exception("ouverture de scénario")
-            self.status.value = error_html(french_message(exc, "Ce fichier ne peut pas être "
-                                                          "ouvert comme scénario."))  # fmt: skip
+            self.status.value = error_html(
+                french_message(exc, "Ce fichier ne peut pas être ouvert comme scénario.")
+            )
         finally:
             self.upload.value = ()
 
@@ -599,29 +685,50 @@ class OptimiserBox:
         self.proposal = None
         self._needs: dict[str, pd.Series] = {}
         style = {"description_width": "initial"}
-        self.target = widgets.Dropdown(options=[(f"Scénario {k}", k) for k in panels],
-                                       description="Partir du scénario :", style=style)  # fmt: skip
+        self.target = widgets.Dropdown(
+            options=[(f"Scénario {k}", k) for k in panels],
+            description="Partir du scénario :",
+            style=style,
+        )
         self.investment = widgets.BoundedIntText(
-            value=1_000_000, min=0, max=100_000_000, step=50_000, style=style,
-            description="Budget d'investissement (€) :", layout=widgets.Layout(width="360px"),
-        )  # fmt: skip
+            value=1_000_000,
+            min=0,
+            max=100_000_000,
+            step=50_000,
+            style=style,
+            description="Budget d'investissement (€) :",
+            layout=widgets.Layout(width="360px"),
+        )
         self.operating = widgets.BoundedIntText(
-            value=150_000, min=0, max=50_000_000, step=10_000, style=style,
+            value=150_000,
+            min=0,
+            max=50_000_000,
+            step=10_000,
+            style=style,
             description="Budget de fonctionnement (€ par an) :",
             layout=widgets.Layout(width="380px"),
-        )  # fmt: skip
+        )
         self.cost = widgets.BoundedIntText(
-            value=30_000, min=1, max=200_000, step=1_000, style=style,
+            value=30_000,
+            min=1,
+            max=200_000,
+            step=1_000,
+            style=style,
             description="Coût d'investissement par place de crèche (€) :",
             layout=widgets.Layout(width="420px"),
-        )  # fmt: skip
-        self.block = widgets.Dropdown(options=[("1 place", 1), ("6 places", 6),
-                                               ("12 places (micro-crèche)", 12)], value=12,
-                                      description="Par blocs de :", style=style)  # fmt: skip
-        self.run = widgets.Button(description="Proposer une répartition", button_style="primary",
-                                  icon="calculator")  # fmt: skip
-        self.apply = widgets.Button(description="Ajouter ces places au scénario", disabled=True,
-                                    icon="plus")  # fmt: skip
+        )
+        self.block = widgets.Dropdown(
+            options=[("1 place", 1), ("6 places", 6), ("12 places (micro-crèche)", 12)],
+            value=12,
+            description="Par blocs de :",
+            style=style,
+        )
+        self.run = widgets.Button(
+            description="Proposer une répartition", button_style="primary", icon="calculator"
+        )
+        self.apply = widgets.Button(
+            description="Ajouter ces places au scénario", disabled=True, icon="plus"
+        )
         self.out = widgets.HTML()
         self.run.on_click(lambda _b: self._run())
         self.apply.on_click(lambda _b: self._apply())
@@ -642,7 +749,7 @@ class OptimiserBox:
                 self.cost,
                 widgets.HBox([self.run, self.apply]),
                 self.out,
-            ]  # fmt: skip
+            ]
         )
         self.widget.add_class("tdb-optimiseur")
 
@@ -676,12 +783,16 @@ class OptimiserBox:
             candidates, notes = candidates_from_scenario(
                 self.territory, scenario, needs, taille_bloc=int(self.block.value)
             )
-            proposal = optimise(candidates, float(self.investment.value),
-                                float(self.operating.value))  # fmt: skip
+            proposal = optimise(
+                candidates, float(self.investment.value), float(self.operating.value)
+            )
         except Exception as exc:
             LOG.exception("optimiseur")
-            self.out.value = error_html(french_message(exc, "L'optimiseur ne peut pas proposer "
-                                                       "de répartition avec ces données."))  # fmt: skip
+            self.out.value = error_html(
+                french_message(
+                    exc, "L'optimiseur ne peut pas proposer de répartition avec ces données."
+                )
+            )
             return
         self.proposal = (proposal, scenario.debut)
         lines = proposal.french().split("\n")
@@ -690,11 +801,12 @@ class OptimiserBox:
         extra = "".join(f"<li>{esc(n)}</li>" for n in notes)
         warn = f" {VERIFY_BADGE}" if notes else ""
         self.out.value = (
-            head + (f'<ul lang="fr">{rest}</ul>' if rest else "")
+            head
+            + (f'<ul lang="fr">{rest}</ul>' if rest else "")
             + (note_html(note) if note else "")
             + f'<details><summary>Méthode et coûts nets{warn}</summary><ul lang="fr">{extra}'
             "</ul></details>"
-        )  # fmt: skip
+        )
         self.apply.disabled = proposal.total_places == 0
 
     def _apply(self) -> None:
@@ -725,8 +837,11 @@ class ScenarioTab:
         self.dirty = False
         self.france: tuple[float, int] | None = None
         self.status = widgets.HTML()
+        baselines: dict = {}
         self.panels = {
-            letter: ScenarioPanel(letter, territory, self.params, on_result=self._compare)
+            letter: ScenarioPanel(
+                letter, territory, self.params, on_result=self._compare, baselines=baselines
+            )
             for letter in ("A", "B")
         }
         self.comparison = widgets.HTML()
@@ -752,7 +867,7 @@ class ScenarioTab:
                 self.comparison,
                 self.compare_xlsx.widget,
                 self.optimiser.widget,
-            ]  # fmt: skip
+            ]
         )
         self.widget.add_class("tdb-onglet-scenarios")
 
@@ -762,8 +877,10 @@ class ScenarioTab:
         if diag is not None:
             row = diag.table[diag.table["indicateur"] == "taux_couverture_global"]
             if len(row) and pd.notna(row["valeur_france"].iloc[0]):
-                self.france = (float(row["valeur_france"].iloc[0]),
-                               int(row["annee_france"].iloc[0]))  # fmt: skip
+                self.france = (
+                    float(row["valeur_france"].iloc[0]),
+                    int(row["annee_france"].iloc[0]),
+                )
         for p in self.panels.values():
             p.france = self.france
 
@@ -802,7 +919,7 @@ class ScenarioTab:
             return
         try:
             table = sc.compare(results)
-            keys = list(next(iter(results.values())).indicateurs())
+            keys = list(next(p.k for p in self.panels.values() if p.result is not None))
             rows = []
             for key, (label, values) in zip(keys, table.iterrows(), strict=True):
                 cells = [esc(label)]
@@ -811,13 +928,16 @@ class ScenarioTab:
                     cells.append(esc(key_figure_text(key, v)) + badge)
                 rows.append(cells)
             self.comparison.value = table_html(
-                rows, ["Indicateur", *table.columns], table_id="comparaison",
+                rows,
+                ["Indicateur", *table.columns],
+                table_id="comparaison",
                 numeric=set(range(1, len(table.columns) + 1)),
-            )  # fmt: skip
+            )
         except Exception as exc:
             LOG.exception("comparaison")
             self.comparison.value = error_html(french_message(exc))
-        self.compare_figure.render(self._compare_chart, "La comparaison ne peut pas être dessinée.")
+        what = "La comparaison ne peut pas être dessinée."
+        self.compare_figure.render(self._compare_chart, what)
 
     def _compare_chart(self):
         results = self._results()
@@ -831,12 +951,16 @@ class ScenarioTab:
             ref, label = self.france[0], f"France {self.france[1]} : {fr_number(self.france[0], 1)}"
         fict = " (données fictives)" if self.territory.fictional else ""
         chart = charts.scenario_trajectory_chart(
-            data, "Taux de couverture des deux scénarios",
-            f"simulation Territoire, règles Cnaf datées{fict}", reference=ref, reference_label=label,
-        )  # fmt: skip
+            data,
+            "Taux de couverture des deux scénarios",
+            f"simulation Territoire, règles Cnaf datées{fict}",
+            reference=ref,
+            reference_label=label,
+        )
         parts = []
+        figures = {p.result.nom: p.k for p in self.panels.values() if p.result is not None}
         for name, r in results.items():
-            k = r.indicateurs()
+            k = figures.get(name) or r.indicateurs()
             parts.append(
                 f"{name} : {fr_number(k['taux_couverture_fin'], 1)} en {r.scenario.fin}, reste à "
                 f"charge de la commune {euros(k['reste_commune'])}"

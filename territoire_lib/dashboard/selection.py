@@ -29,7 +29,7 @@ PERIMETER_PREFIX = "P:"  # group values: EPCI codes as they are, perimeters pref
 
 
 def query_parameters(query: str | None) -> dict[str, str]:
-    """``territoire=…&onglet=…`` → {"territoire": …, "onglet": …} (first value, stripped)."""
+    """``territoire=…&onglet=…`` → {"territoire": …, "onglet": …} (first values)."""
     parsed = parse_qs(query or "", keep_blank_values=False)
     return {k: v[0].strip() for k, v in parsed.items() if v and v[0].strip()}
 
@@ -77,17 +77,25 @@ class TerritorySelector:
         style = {"description_width": "initial"}
         deps = geography.choices("departement")
         self.dep = widgets.Dropdown(
-            options=deps, value=deps[0][1], description="Département :", style=style,
+            options=deps,
+            value=deps[0][1],
+            description="Département :",
+            style=style,
             layout=widgets.Layout(width="420px"),
-        )  # fmt: skip
+        )
         self.group = widgets.Dropdown(
-            description="EPCI ou périmètre CTG :", style=style, layout=widgets.Layout(width="560px")
+            description="EPCI ou périmètre CTG :",
+            style=style,
+            layout=widgets.Layout(width="560px"),
         )
         self.commune = widgets.Dropdown(
             description="Commune :", style=style, layout=widgets.Layout(width="460px")
         )
-        for w, cls in ((self.dep, "tdb-choix-dep"), (self.group, "tdb-choix-groupe"),
-                       (self.commune, "tdb-choix-commune")):  # fmt: skip
+        for w, cls in (
+            (self.dep, "tdb-choix-dep"),
+            (self.group, "tdb-choix-groupe"),
+            (self.commune, "tdb-choix-commune"),
+        ):
             w.add_class(cls)
         self._fill_groups()
         self._fill_communes()
@@ -176,7 +184,8 @@ class TerritorySelector:
         level = geo.level_of(code)  # UnknownTerritoryError (French) for an unknown code
         if level == "region":
             raise UnknownTerritoryError(
-                f"Le territoire « {code} » est une région : choisissez un département, un EPCI, "
+                f"Le territoire « {code} » est une région : choisissez un département, "
+                "un EPCI, "
                 "un périmètre CTG ou une commune."
             )
         c = geo.communes.set_index("code")

@@ -154,7 +154,8 @@ def map_caption(values: pd.DataFrame, ind, name: str, row: dict | None) -> str:
 
 def series_caption(row: dict, ind, name: str) -> str:
     if row["masque"] or _nan(row["valeur"]):
-        return f"{ind.label} — {name} : valeur non diffusée ({row.get('motif_masque') or 'n.d.'})."
+        reason = row.get("motif_masque") or "n.d."
+        return f"{ind.label} — {name} : valeur non diffusée ({reason})."
     text = f"{ind.label} — {name} : {format_value(ind, row['valeur'])} en {int(row['annee'])}"
     if row.get("evolution_texte"):
         text += f", {row['evolution_texte']}"
@@ -190,9 +191,10 @@ class ThemeTab:
         self.map = FigureBox(f"carte-{spec.key}")
         self.series = FigureBox(f"serie-{spec.key}")
         self.xlsx = DownloadButton(
-            "Exporter le tableau du thème (XLSX)", self._xlsx,
-            tooltip="Indicateurs du thème, comparaisons et définitions, pour Excel ou LibreOffice",
-        )  # fmt: skip
+            "Exporter le tableau du thème (XLSX)",
+            self._xlsx,
+            tooltip="Indicateurs du thème, comparaisons et définitions (Excel, LibreOffice)",
+        )
         self.indicator.observe(self._on_indicator, names="value")
         self._quiet = False
         charts_box = widgets.HBox(
@@ -207,7 +209,7 @@ class ThemeTab:
                 self.indicator,
                 charts_box,
                 self.xlsx.widget,
-            ]  # fmt: skip
+            ]
         )
         self.widget.add_class(f"tdb-onglet-{spec.key}")
 
@@ -312,10 +314,14 @@ class ThemeTab:
             fmt = ",.0f" if ind.decimals == 0 else f",.{ind.decimals}f"
             epci_name = geo.name_of(geo.communes.set_index("code").loc[d.code, "epci"])
             chart = charts.choropleth(
-                self.territory.contours, data, f"{ind.label} — {d.nom} et {epci_name}",
-                _source(ind, d.fictif), label=f"{ind.label} ({ind.unit})", value_format=fmt,
+                self.territory.contours,
+                data,
+                f"{ind.label} — {d.nom} et {epci_name}",
+                _source(ind, d.fictif),
+                label=f"{ind.label} ({ind.unit})",
+                value_format=fmt,
                 codes=scope,
-            )  # fmt: skip
+            )
         caption = map_caption(data, ind, d.nom, self._row(ind.id))
         return chart, caption, f"carte-{slug(ind.id)}-{slug(d.nom)}.png"
 
@@ -358,9 +364,10 @@ class SummaryTab:
         self.ages = FigureBox("figure-ages")
         self.needs = FigureBox("figure-besoins")
         self.xlsx = DownloadButton(
-            "Exporter tout le diagnostic (XLSX)", self._xlsx,
+            "Exporter tout le diagnostic (XLSX)",
+            self._xlsx,
             tooltip="Synthèse, un onglet par thème, inclusion, SPPE, définitions et sources",
-        )  # fmt: skip
+        )
         figures = widgets.HBox(
             [self.ages.widget, self.needs.widget], layout=widgets.Layout(flex_flow="row wrap")
         )
@@ -454,7 +461,8 @@ class SummaryTab:
         out = [
             block("Atouts", d.atouts, "Aucun écart favorable marqué."),
             block("Points de vigilance", d.vigilances, "Aucun point de vigilance."),
-            f'<h3>Service public de la petite enfance</h3><p lang="fr">{esc(d.sppe_territoire)}</p>',
+            "<h3>Service public de la petite enfance</h3>"
+            f'<p lang="fr">{esc(d.sppe_territoire)}</p>',
         ]
         if d.limites:
             lis = "".join(f"<li>{esc(s)}</li>" for s in d.limites)

@@ -1,5 +1,5 @@
 """Small building blocks shared by the dashboard modules: stylesheet, French HTML snippets,
-the error guard (no traceback ever reaches the page) and figure boxes with their PNG export.
+French error messages (no traceback ever reaches the page), figure boxes with PNG export.
 
 Results always go to ``HTML`` widgets: clearing an ``Output`` widget while Voilà first executes
 the notebook stalls about one page load in twenty (tech-notes, pitfall 4).
@@ -7,13 +7,11 @@ the notebook stalls about one page load in twenty (tech-notes, pitfall 4).
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -54,39 +52,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "territoire"
 
 
-@contextlib.contextmanager
-def guard(target: widgets.HTML, what: str = GENERIC_ERROR) -> Iterator[None]:
-    """Run a block; on failure log the traceback server-side and show a French message in
-    ``target`` instead (the rest of the page keeps working)."""
-    try:
-        yield
-    except Exception as exc:  # the projector never shows a traceback
-        LOG.exception("tableau de bord : %s", what)
-        target.value = error_html(french_message(exc, what))
-
-
-def guarded(target_attr: str, what: str = GENERIC_ERROR) -> Callable:
-    """Decorator for widget callbacks of a component holding an ``HTML`` status widget."""
-
-    def deco(func: Callable) -> Callable:
-        @wraps(func)
-        def wrapper(self, *args, **kwargs):
-            with guard(getattr(self, target_attr), what):
-                return func(self, *args, **kwargs)
-            return None
-
-        return wrapper
-
-    return deco
-
-
-def html_widget(css_class: str | None = None, **layout) -> widgets.HTML:
-    w = widgets.HTML(layout=widgets.Layout(**layout) if layout else None)
-    if css_class:
-        w.add_class(css_class)
-    return w
-
-
 def figure_html(svg: str, caption: str, fig_id: str) -> str:
     """An SVG chart with its key figure in a sentence beside it (caption + accessible label)."""
     return (
@@ -95,8 +60,13 @@ def figure_html(svg: str, caption: str, fig_id: str) -> str:
     )
 
 
-def table_html(rows: list[list[str]], header: list[str], table_id: str = "",
-               numeric: set[int] | None = None, caption: str = "") -> str:  # fmt: skip
+def table_html(
+    rows: list[list[str]],
+    header: list[str],
+    table_id: str = "",
+    numeric: set[int] | None = None,
+    caption: str = "",
+) -> str:
     """A plain accessible HTML table (cells already French text)."""
     numeric = numeric or set()
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in header)

@@ -6,6 +6,7 @@ Without Chromium the tests skip, except in CI (CI=true) where a missing browser 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -73,31 +74,6 @@ def browser():
         b.close()
 
 
-def start_voila(notebook: str, *extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(ARTIFACTS / f"voila-{port}.log", "w")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            notebook,
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-            "--MappingKernelManager.cull_interval=30",
-            "--MappingKernelManager.cull_idle_timeout=120",
-            *extra,
-        ],  # fmt: skip
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_listening(port, proc)
-    return proc, f"http://127.0.0.1:{port}/"
-
-
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -110,22 +86,53 @@ def stop(proc: subprocess.Popen) -> None:
 NOTEBOOK = "dashboards/comite_pilotage.ipynb"
 
 
+def make_run_command(port: int, **make_vars: str) -> list[str]:
+    """The Voilà command line of ``make run`` (dry run) on ``port``: tests and benchmarks
+    serve the dashboard exactly as ``make run`` does."""
+    assigns = [f"{k}={v}" for k, v in {"HOST": "127.0.0.1", "PORT": port, **make_vars}.items()]
+    out = subprocess.run(
+        ["make", "-s", "-n", "run", *assigns],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    logical = out.replace("\\\n", " ").splitlines()  # join continued recipe lines
+    line = next(x for x in logical if "voila " in x and "comite_pilotage" in x)
+    words = shlex.split(line)
+    start = next(i for i, w in enumerate(words) if w.endswith("/voila") or w == "voila")
+    return [sys.executable, "-m", "voila", *words[start + 1 :]]
+
+
+def start_command(command: list[str], port: int) -> subprocess.Popen:
+    log = open(ARTIFACTS / f"voila-{port}.log", "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    wait_listening(port, proc)
+    return proc
+
+
 @pytest.fixture(scope="session")
 def dashboard_url():
-    """Voilà without preheated kernels: each page starts a kernel (``QUERY_STRING`` path)."""
+    """``make run`` without preheated kernels: each page starts its kernel (``QUERY_STRING``)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = start_voila(NOTEBOOK)
-    yield url
+    port = free_port()
+    command = make_run_command(port, POOL="0", CULL="120")
+    command = [w for w in command if not w.startswith("--preheat_kernel")]
+    proc = start_command([*command, "--preheat_kernel=False"], port)
+    yield f"http://127.0.0.1:{port}/"
     stop(proc)
 
 
 @pytest.fixture(scope="session")
 def preheated_url():
-    """Voilà as ``make run`` serves it: preheated kernels (``wait_for_request`` path)."""
+    """``make run`` as is, one preheated kernel (``wait_for_request`` path)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = start_voila(NOTEBOOK, "--preheat_kernel=True", "--pool_size=1")
+    port = free_port()
+    proc = start_command(make_run_command(port, POOL="1", CULL="120"), port)
     wait_kernels_idle(proc)
-    yield url
+    yield f"http://127.0.0.1:{port}/"
     stop(proc)
 
 

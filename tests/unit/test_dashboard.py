@@ -177,8 +177,13 @@ def test_figure_and_download_failures_are_french():
 # -- scenarios ------------------------------------------------------------------------------------
 def scenario_coverage(territory, code: str, levers: list[dict]) -> float:
     base = max(territory.years("places_total"))
-    doc = {"nom": "x", "territoire": code, "annee_base": base,
-           "horizon": [base + 1, base + 5], "leviers": levers}  # fmt: skip
+    doc = {
+        "nom": "x",
+        "territoire": code,
+        "annee_base": base,
+        "horizon": [base + 1, base + 5],
+        "leviers": levers,
+    }
     return sc.simulate(territory, sc.Scenario.from_dict(doc)).indicateurs()["taux_couverture_fin"]
 
 
@@ -199,8 +204,13 @@ def test_slider_figure_is_the_library_value():
     assert fr_number(expected, 1) != fr_number(start, 1)
     # departures of childminders close places: coverage goes down
     panel.sliders["assistantes_maternelles"].value = 4
-    closing = {"levier": "assistantes_maternelles", "commune": "96001", "annee": 2024,
-               "action": "fermer", "assistantes": 4}  # fmt: skip
+    closing = {
+        "levier": "assistantes_maternelles",
+        "commune": "96001",
+        "annee": 2024,
+        "action": "fermer",
+        "assistantes": 4,
+    }
     lower = scenario_coverage(territory, EPCI, [lever, closing])
     assert lower < expected
     assert figure.search(panel.figure.value).group(1) == fr_number(lower, 1)
@@ -227,9 +237,15 @@ def test_bad_upload_names_file_and_line():
         b"leviers:\n  - levier: creche_psu\n    commune: '96001'\n    annee: 2035\n"
         b"    places: 12\n"
     )
-    panel.upload.value = ({"name": "mauvais.yaml", "type": "", "size": len(content),
-                           "content": memoryview(content),
-                           "last_modified": dt.datetime(2026, 11, 1)},)  # fmt: skip
+    panel.upload.value = (
+        {
+            "name": "mauvais.yaml",
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": dt.datetime(2026, 11, 1),
+        },
+    )
     message = text_of(panel.status.value)
     # line 8 is « annee: 2035 »
     assert "mauvais.yaml" in message and "ligne 8" in message and "2035" in message
