@@ -6,9 +6,9 @@ three Chromium contexts open the dashboard at the same moment with a meeting lin
 
 * request → interactive page: from ``goto`` to the territory shown and its scenario figure
   drawn (the widgets answer);
-* slider → updated figure: from an arrow key on the crèche slider to the coverage trajectory's
-  sentence showing the new number of places (the kernel simulated and redrew), five moves per
-  person, all three people moving at the same time.
+* slider → updated figure: from a key on the crèche slider (End: 120 places, Home: 0) to the
+  coverage figure changed, and to the trajectory chart redrawn with its sentence showing the new
+  number of places; five moves per person, all three people moving at the same time.
 
 The Voilà command is the one of ``make run`` (read with ``make -n run``), on a free port;
 the cold mode only turns preheating off. Figures are printed in French.
@@ -88,14 +88,25 @@ async def person(browser, url: str, moves: int, go: asyncio.Event) -> dict:
     handle = page.locator(".tdb-scenario-a .tdb-levier-creche_psu .noUi-handle")
     await handle.focus()
     caption = page.locator("#trajectoire-a figcaption")
-    latencies = []
-    for n in range(1, moves + 1):
+    figure_moves, chart_moves = [], []
+    for i in range(moves):
+        # End: the slider's maximum (120 places), Home: back to 0 — every move changes both
+        # the coverage figure and the chart
+        key, places = ("End", 120) if i % 2 == 0 else ("Home", 0)
+        before = await page.locator("#couverture-a").inner_text()
         t1 = time.perf_counter()
-        await handle.press("ArrowRight")
-        await caption.filter(has_text=f"+{n} places nettes").wait_for(timeout=120_000)
-        latencies.append(time.perf_counter() - t1)
+        await handle.press(key)
+        await page.wait_for_function(
+            "b => document.querySelector('#couverture-a').textContent !== b",
+            arg=before,
+            timeout=120_000,
+        )
+        figure_moves.append(time.perf_counter() - t1)
+        text = f"+{places} places nettes" if places else ") ; 0 places nettes"
+        await caption.filter(has_text=text).wait_for(timeout=120_000)
+        chart_moves.append(time.perf_counter() - t1)
     await context.close()
-    return {"pret": ready, "curseur": latencies}
+    return {"pret": ready, "chiffre": figure_moves, "curseur": chart_moves}
 
 
 async def session(url: str, people: int, moves: int) -> list[dict]:
@@ -143,19 +154,22 @@ def measure(mode: str, people: int, moves: int, extra: list[str] | None = None) 
         stop(proc)
     ready = [r["pret"] for r in results]
     sliders = [x for r in results for x in r["curseur"]]
+    figures = [x for r in results for x in r["chiffre"]]
     return {
         "mode": mode,
         "ecoute": listening,
         "pool": pool,
         "pret": ready,
         "curseur": sliders,
+        "chiffre": figures,
         "processus": n,
         "memoire": memory,
     }
 
 
 def report(m: dict, people: int) -> str:
-    lines = [f"Serveur {m['mode']} — {people} personnes connectées en même temps :"]
+    who = "1 personne connectée" if people == 1 else f"{people} personnes connectées en même temps"
+    lines = [f"Serveur {m['mode']} — {who} :"]
     lines.append(f"  serveur à l'écoute en {fr(m['ecoute'], 1)} s")
     if m["pool"] is not None:
         lines.append(f"  noyaux préchauffés prêts {fr(m['pool'], 1)} s après le lancement")
@@ -165,12 +179,13 @@ def report(m: dict, people: int) -> str:
         + " ; ".join(f"{fr(x, 1)} s" for x in ready)
         + f" (médiane {fr(statistics.median(ready), 1)} s)"
     )
-    s = sorted(m["curseur"])
-    p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
-    lines.append(
-        f"  curseur → chiffre et graphique mis à jour ({len(s)} mouvements) : médiane "
-        f"{fr(statistics.median(s))} s, 90 % sous {fr(p90)} s, maximum {fr(s[-1])} s"
-    )
+    for key, what in (("chiffre", "chiffre de couverture"), ("curseur", "chiffre et graphique")):
+        s = sorted(m[key])
+        p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+        lines.append(
+            f"  curseur → {what} mis à jour ({len(s)} mouvements) : médiane "
+            f"{fr(statistics.median(s))} s, 90 % sous {fr(p90)} s, maximum {fr(s[-1])} s"
+        )
     lines.append(
         f"  mémoire des noyaux à la fin : {m['processus']} processus, {fr(m['memoire'], 0)} Mo"
     )
@@ -194,7 +209,9 @@ def main() -> None:
     args = parser.parse_args()
     if chromium_path() is None:
         sys.exit("Chromium est introuvable : installer le paquet chromium.")
-    print(f"Voilà lancé comme « make run » : {' '.join(make_run_command(8866)[1:])}\n")
+    print(f"Voilà lancé comme « make run » : {' '.join(make_run_command(8866)[3:])}")
+    load = ", ".join(fr(x, 1) for x in os.getloadavg())
+    print(f"Machine : {os.cpu_count()} cœurs, charge moyenne avant la mesure {load}\n")
     names = {"froid": "à froid", "prechauffe": "préchauffé"}
     for key in args.modes.split(","):
         m = measure(names[key.strip()], args.people, args.moves, args.voila)

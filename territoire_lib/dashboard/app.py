@@ -173,10 +173,7 @@ def create_app(
         territoire=territoire or params.get("territoire"),
         onglet=onglet or params.get("onglet"),
     )
-    if preheated:
-        # before anyone asks for the page: draw the scenario tab too (it warms the
-        # simulation and chart code paths), then wait for the request and its parameters
-        app.scenarios.render()
+    if preheated:  # built before anyone asked for the page: wait for the request
         try:
             params = query_parameters(request_query())
         except Exception:
