@@ -369,11 +369,16 @@ class ScenarioPanel:
         names = self.geo.communes.set_index("code")["nom"]
         items = []
         for r in lev.to_dict("records"):
-            n = r["places"] if pd.notna(r["places"]) else r["assistantes"]
-            unit = "places" if pd.notna(r["places"]) else "assistantes maternelles"
+            closing = r["action"] == "fermer"
             what = sc.LEVERS[r["levier"]].label
-            verb = "fermer" if r["action"] == "fermer" else "ouvrir"
-            count = "" if pd.isna(n) else f"{fr_number(float(n))} {unit}, "
+            if pd.notna(r["places"]):
+                verb = "fermer" if closing else "ouvrir"
+                count = f"{fr_number(float(r['places']))} places, "
+            elif pd.notna(r["assistantes"]):
+                verb = "départ de" if closing else "arrivée de"
+                count = f"{fr_number(float(r['assistantes']))} assistantes maternelles, "
+            else:
+                verb, count = ("fermer" if closing else "ouvrir"), ""
             label = f" — {r['nom']}" if isinstance(r["nom"], str) and r["nom"] else ""
             items.append(
                 f"<li>{esc(what)} : {esc(verb)} {esc(count)}"

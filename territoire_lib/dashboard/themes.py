@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import charts
-from ..diagnostic import commune_values, definitions_frame
+from ..diagnostic import commune_values, definitions_frame, label_with_unit
 from ..indicators import load_catalogue_full
 from ..indicators.table import format_value
 from ..key_figures import children_by_age, fr_number
@@ -318,7 +318,7 @@ class ThemeTab:
                 data,
                 f"{ind.label} — {d.nom} et {epci_name}",
                 _source(ind, d.fictif),
-                label=f"{ind.label} ({ind.unit})",
+                label=label_with_unit(ind.label, ind.unit),
                 value_format=fmt,
                 codes=scope,
             )

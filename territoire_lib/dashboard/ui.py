@@ -39,7 +39,9 @@ def french_message(exc: BaseException, fallback: str = GENERIC_ERROR) -> str:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="tdb-erreur" role="alert" lang="fr">{esc(message)}</div>'
+    """A French error; a multi-line message (one problem per line) keeps its lines."""
+    text = "<br>".join(esc(line) for line in message.splitlines())
+    return f'<div class="tdb-erreur" role="alert" lang="fr">{text}</div>'
 
 
 def note_html(message: str) -> str:
