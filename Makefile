@@ -23,15 +23,17 @@ $(DEMO): | $(STAMP)
 	$(BIN)/territoire demo
 
 # The committee dashboard (README « Servir le tableau de bord en salle de réunion »):
-# POOL kernels preheated (the notebook already run, each waiting for its request), idle
-# kernels of closed pages culled after CULL seconds, no traceback and no source sent to the
-# browser, no file of the folder served. TOKEN=… asks for a token in the address.
+# POOL kernels preheated (the notebook already run, each waiting for its request), one
+# refilled FILL seconds after it is taken; idle kernels of closed pages culled after CULL
+# seconds; no traceback and no source sent to the browser, no file of the folder served.
+# TOKEN=… asks for a token in the address.
 POOL ?= 3
+FILL ?= 1
 CULL ?= 900
 TOKEN ?=
 run: $(STAMP) $(DEMO)
 	$(BIN)/voila dashboards/comite_pilotage.ipynb --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
-	  --preheat_kernel=True --pool_size=$(POOL) \
+	  --preheat_kernel=True --pool_size=$(POOL) --VoilaKernelManager.fill_delay=$(FILL) \
 	  --MappingKernelManager.cull_interval=60 --MappingKernelManager.cull_idle_timeout=$(CULL) \
 	  --VoilaExecutor.timeout=120 --show_tracebacks=False --strip_sources=True \
 	  --VoilaConfiguration.file_denylist='.*' $(if $(TOKEN),--token=$(TOKEN),)
