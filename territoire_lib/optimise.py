@@ -182,7 +182,7 @@ def optimise(
     investment_budget: float,
     operating_budget: float,
     *,
-    target_coverage: float | None = None,
+    target_coverage: float | None = 100.0,
     reference_coverage: float | None = None,
     weight_beyond: float = 0.5,
     block: int | None = None,
@@ -192,8 +192,8 @@ def optimise(
 ) -> Proposal:
     """Integer program: where to open how many places (see the module docstring).
 
-    `target_coverage` (places per 100 children): no commune is taken above it (column
-    ``couverture_cible`` per commune wins). `reference_coverage`: the first, fully weighted
+    `target_coverage` (places per 100 children, default 100: one place per child; None lifts
+    the cap): no commune is taken above it (column ``couverture_cible`` per commune wins). `reference_coverage`: the first, fully weighted
     segment ends there (default: the candidates' overall coverage; column
     ``couverture_reference`` per commune wins). `block`: places per block (column
     ``taille_bloc`` wins; default 1). `max_communes`: at most this many communes get places.
