@@ -766,12 +766,11 @@ class Diagnostic:
         if self.annee is not None:
             data = data[data["annee"] <= self.annee]
         fmt = ",.0f" if ind.decimals == 0 else f",.{ind.decimals}f"
-        unit = f" ({ind.unit})" if ind.unit else ""
         return charts.time_series(
             data,
             f"{ind.label} — {self.nom}",
             self._source(indicator),
-            y_title=f"{ind.label}{unit}",
+            y_title=label_with_unit(ind.label, ind.unit),
             value_format=fmt,
             zero=ind.type == "taux",
         )
