@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "participation",
     "scenario",
     "indicateurs",
+    "plan",
+    "suivi",
 ]
 
 

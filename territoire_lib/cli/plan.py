@@ -1,0 +1,366 @@
+"""`territoire plan …`: the CTG action plan in the shared database, Excel in and out.
+
+Subcommands: ``importer`` (workbook → database), ``exporter`` (database → workbook),
+``modele`` (empty documented workbook), ``calculer`` (catalogue indicators from the data),
+``historique`` (audit trail), ``conflits`` (refused saves, both versions), ``demo`` (rewrite
+the demo CTG workbook), ``migrer`` (create / upgrade the database schema).
+The database: ``--base`` (URL or SQLite file), else ``$TERRITOIRE_DB``, else
+``data/ctg/territoire.sqlite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_base_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--base",
+        metavar="URL",
+        default=None,
+        help="base de données : adresse postgresql://… ou fichier SQLite (par défaut : variable "
+        "TERRITOIRE_DB, sinon data/ctg/territoire.sqlite)",
+    )
+
+
+def add_user_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--utilisateur",
+        metavar="NOM",
+        default=None,
+        help="nom inscrit dans l'historique des modifications (par défaut : l'utilisateur du "
+        "système)",
+    )
+
+
+def add_ctg_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ctg", metavar="CODE", default=None, help="code de la CTG (inutile s'il n'y en a qu'une)"
+    )
+
+
+def _source_option(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--source", metavar="DOSSIER", default="demo", help=help_text)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "plan",
+        help="plan d'actions de la CTG : import et export Excel, base partagée",
+        description=(
+            "Le plan d'actions de la CTG (axes, fiches actions, budgets, indicateurs de suivi, "
+            "évaluation, comités de pilotage) dans une base partagée entre partenaires "
+            "(SQLite ou PostgreSQL), importé depuis un classeur Excel et exporté vers lui."
+        ),
+    )
+    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
+    sub = p.add_subparsers(dest="action", metavar="ACTION", title="actions")
+
+    q = sub.add_parser(
+        "importer",
+        help="importer un plan depuis un classeur Excel",
+        description=(
+            "Lit le classeur (modèle : « territoire plan modele »), vérifie chaque feuille et "
+            "enregistre le plan dans la base. Toutes les erreurs sont signalées avec la "
+            "feuille, la ligne et la colonne ; rien n'est enregistré tant qu'il en reste."
+        ),
+    )
+    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
+    q.add_argument(
+        "--mettre-a-jour",
+        action="store_true",
+        help="mettre à jour une CTG déjà dans la base (les fiches modifiées entre-temps par "
+        "d'autres ne sont jamais écrasées)",
+    )
+    _source_option(
+        q,
+        "données qui servent à vérifier le territoire et les codes commune (par défaut : la "
+        "démonstration, puis le référentiel national)",
+    )
+    add_user_option(q)
+    add_base_option(q)
+    q.set_defaults(func=run_import)
+
+    q = sub.add_parser(
+        "exporter",
+        help="exporter le plan vers un classeur Excel",
+        description="Écrit le plan d'une CTG dans un classeur Excel que l'import relit à "
+        "l'identique (un fichier existant est remplacé).",
+    )
+    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
+    add_ctg_option(q)
+    add_base_option(q)
+    q.set_defaults(func=run_export)
+
+    q = sub.add_parser(
+        "modele",
+        help="écrire le classeur modèle vide, avec son mode d'emploi",
+        description="Écrit un classeur vide aux bonnes feuilles et colonnes, avec une feuille "
+        "« Mode d'emploi » qui documente chaque colonne.",
+    )
+    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
+    q.set_defaults(func=run_template)
+
+    q = sub.add_parser(
+        "calculer",
+        help="calculer les indicateurs du catalogue depuis les données",
+        description=(
+            "Calcule, pour chaque année disponible, les valeurs réalisées des indicateurs du "
+            "catalogue suivis par les fiches (sur les communes de la fiche, sinon sur le "
+            "territoire de la CTG). Les valeurs saisies par les partenaires ne sont jamais "
+            "remplacées."
+        ),
+    )
+    add_ctg_option(q)
+    _source_option(q, "dossier des données (par défaut : la démonstration)")
+    add_user_option(q)
+    add_base_option(q)
+    q.set_defaults(func=run_compute)
+
+    q = sub.add_parser(
+        "historique",
+        help="historique des modifications (qui, quand, quoi)",
+        description="Affiche les dernières modifications de la base : date (UTC), auteur, "
+        "table, action, valeurs avant et après.",
+    )
+    add_ctg_option(q)
+    q.add_argument("--limite", type=int, default=30, metavar="N", help="nombre de lignes (30)")
+    add_base_option(q)
+    q.set_defaults(func=run_history)
+
+    q = sub.add_parser(
+        "conflits",
+        help="enregistrements refusés : les deux versions d'une fiche",
+        description="Affiche les enregistrements de fiches refusés parce qu'une autre personne "
+        "avait enregistré la fiche avant : la version refusée et celle en place.",
+    )
+    add_ctg_option(q)
+    add_base_option(q)
+    q.set_defaults(func=run_conflicts)
+
+    q = sub.add_parser(
+        "demo",
+        help="réécrire le classeur de la CTG de démonstration",
+        description="Écrit data/ctg/ctg_demo_valmont.xlsx : la CTG fictive de la CA de "
+        "Valmont-sur-Loue (3 axes, 12 fiches, valeurs 2022-2024), identique octet pour octet "
+        "à chaque génération.",
+    )
+    q.add_argument("--sortie", metavar="FICHIER.xlsx", type=Path, default=None)
+    q.set_defaults(func=run_demo)
+
+    q = sub.add_parser(
+        "migrer",
+        help="créer ou mettre à jour la structure de la base",
+        description="Applique les migrations : crée les tables d'une base vide, met à jour "
+        "une base ancienne.",
+    )
+    add_base_option(q)
+    q.set_defaults(func=run_migrate)
+
+
+def _user(args) -> str:
+    from ..plan.db import default_user
+
+    return (args.utilisateur or "").strip() or default_user()
+
+
+def open_db(args):
+    """Migrated engine of ``--base``, and a line saying which base is used."""
+    from ..plan import db
+
+    engine = db.open_database(args.base)
+    print(f"Base : {db.display_url(args.base)}")
+    return engine
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from ..dataset import load_territory
+    from ..plan.excel import import_plan
+    from ..sources.referentiel import load_national_geography
+
+    def data_geography():
+        return load_territory(args.source).geography
+
+    engine = open_db(args)
+    summary = import_plan(
+        args.fichier,
+        _user(args),
+        engine=engine,
+        geography=[data_geography, load_national_geography],
+        update=args.mettre_a_jour,
+    )
+    print(summary.french())
+    print(f"Suivi du plan : territoire suivi --ctg {summary.ctg_code}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..plan.excel import export_plan
+
+    engine = open_db(args)
+    path = export_plan(args.ctg, args.fichier, engine=engine)
+    print(f"Plan écrit dans « {path} ».")
+    return 0
+
+
+def run_template(args: argparse.Namespace) -> int:
+    from ..plan.excel import write_template
+
+    path = write_template(args.fichier, overwrite=True)
+    print(f"Modèle de classeur écrit dans « {path} » (voir sa feuille « Mode d'emploi »).")
+    return 0
+
+
+def run_compute(args: argparse.Namespace) -> int:
+    from ..dataset import load_territory
+    from ..key_figures import fr_number
+    from ..plan import db, service
+
+    engine = open_db(args)
+    territory = load_territory(args.source)
+    with db.session_scope(engine=engine, user=_user(args)) as s:
+        report = service.fill_catalogue_indicators(s, args.ctg, territory)
+    if territory.fictional:
+        print("Données fictives de démonstration.")
+    if report.empty:
+        print("Aucun indicateur du catalogue dans les fiches de cette CTG.")
+        return 0
+    counts = report["action"].value_counts()
+    parts = [f"{action} : {fr_number(int(n))}" for action, n in counts.items()]
+    print(f"Valeurs des indicateurs du catalogue par année — {' ; '.join(parts)}.")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from ..plan import db, service
+    from .parametres import clip, render_table
+
+    engine = open_db(args)
+    with db.session_scope(engine=engine) as s:
+        ctg = service.get_ctg(s, args.ctg) if args.ctg or len(service.list_ctgs(s)) == 1 else None
+        trail = service.audit_trail(s, ctg, limit=max(args.limite, 1))
+    if trail.empty:
+        print("Aucune modification enregistrée.")
+        return 0
+    rows = [
+        [
+            f"{r['quand']:%d/%m/%Y %H:%M}",
+            str(r["qui"]),
+            ACTIONS.get(r["action"], r["action"]),
+            f"{TABLES.get(r['table'], r['table'])} n° {r['ligne']}",
+            clip(_change_text(r["avant"], r["apres"]), 70),
+        ]
+        for r in trail.to_dict(orient="records")
+    ]
+    print("Dernières modifications (heure UTC) :")
+    print(render_table(["Quand", "Qui", "Action", "Élément", "Détail"], rows))
+    return 0
+
+
+ACTIONS = {"insert": "ajout", "update": "modification", "delete": "suppression"}
+TABLES = {
+    "ctg": "CTG",
+    "ctg_commune": "commune du périmètre",
+    "partner": "partenaire",
+    "axis": "axe",
+    "fiche": "fiche",
+    "fiche_commune": "commune de fiche",
+    "fiche_budget": "budget",
+    "fiche_status_change": "statut",
+    "follow_up_indicator": "indicateur",
+    "realised_value": "valeur",
+    "evaluation_answer": "évaluation",
+    "copil_decision": "décision de comité",
+    "fiche_conflict": "conflit",
+}
+_HIDDEN = {"id", "updated_at", "updated_by", "created_at", "created_by", "entered_at"}
+
+
+def _change_text(before: dict | None, after: dict | None) -> str:
+    if before and after:
+        keys = [k for k in after if k not in _HIDDEN]
+        return " ; ".join(f"{k} : {before.get(k)!s} → {after.get(k)!s}" for k in keys)
+    row = after or before or {}
+    return " ; ".join(
+        f"{k} : {v}" for k, v in row.items() if k not in _HIDDEN and not k.endswith("_id")
+    )
+
+
+def run_conflicts(args: argparse.Namespace) -> int:
+    from ..plan import db, service
+    from ..plan.document import FicheSpec
+
+    engine = open_db(args)
+    with db.session_scope(engine=engine) as s:
+        ctg = service.get_ctg(s, args.ctg)
+        found = [(f, c) for f in ctg.fiches for c in service.fiche_conflicts(s, f)]
+        if not found:
+            print("Aucun enregistrement refusé.")
+            return 0
+        for fiche, c in found:
+            rejected = FicheSpec.from_dict(c.rejected)
+            current = FicheSpec.from_dict(c.current)
+            print(
+                f"\nConflit n° {c.id} — fiche « {fiche.code} » : version de {c.user} refusée le "
+                f"{c.at:%d/%m/%Y à %H:%M} (UTC) ; {c.saved_by or 'une autre personne'} avait "
+                f"enregistré la version {c.found_version}."
+            )
+            diff = _spec_diff(current, rejected)
+            if not diff:
+                print("  (contenus identiques)")
+            for label, mine, theirs in diff:
+                print(f"  {label} : en place « {mine} » ; refusé « {theirs} »")
+    return 0
+
+
+SPEC_LABELS = {
+    "axis": "Axe",
+    "code": "Code",
+    "title": "Intitulé",
+    "objective": "Objectif",
+    "theme": "Thème",
+    "pilot": "Pilote",
+    "partners": "Partenaires",
+    "public": "Public",
+    "communes": "Communes",
+    "start": "Début",
+    "end": "Fin",
+    "status": "Statut",
+    "budgets": "Budgets",
+}
+
+
+def _spec_diff(a, b) -> list[tuple[str, str, str]]:
+    def text(v) -> str:
+        if isinstance(v, tuple):
+            return " ; ".join(
+                f"{x.funder} {x.year} : {x.amount:g} €" if hasattr(x, "funder") else str(x)
+                for x in v
+            )
+        return "" if v is None else str(v)
+
+    return [
+        (label, text(getattr(a, key)), text(getattr(b, key)))
+        for key, label in SPEC_LABELS.items()
+        if getattr(a, key) != getattr(b, key)
+    ]
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from ..plan.demo_ctg import write_demo_ctg
+
+    path = write_demo_ctg(args.sortie)
+    print(
+        f"CTG de démonstration écrite dans « {path} » (données fictives). Pour la charger : "
+        f"territoire plan importer {path}"
+    )
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from ..plan import db
+
+    revision = db.upgrade(args.base)
+    print(f"Base « {db.display_url(args.base)} » à jour (révision {revision}).")
+    return 0

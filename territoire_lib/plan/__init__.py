@@ -1,0 +1,26 @@
+"""The CTG action plan (« plan d'actions ») in a shared database, with Excel in and out.
+
+Modules (import them directly; this package imports nothing heavy by itself):
+
+* :mod:`~territoire_lib.plan.models` — the tables (SQLAlchemy 2.0): CTG, partners, axes,
+  fiches actions (with ``version`` for optimistic locking), status history, budgets,
+  communes, follow-up indicators and realised values, evaluation answers, comité de pilotage
+  decisions, refused saves (:class:`~.models.FicheConflict`) and the audit trail;
+* :mod:`~territoire_lib.plan.db` — engine (``TERRITOIRE_DB``: PostgreSQL URL, else the SQLite
+  file ``data/ctg/territoire.sqlite``), ``session_scope()``, Alembic migrations
+  (``upgrade()``, ``open_database()``), the audit hook;
+* :mod:`~territoire_lib.plan.document` — :class:`~.document.PlanDocument` and its parts: a
+  whole plan as plain immutable values (what a workbook holds), the vocabulary (statuses,
+  evaluation questions, themes);
+* :mod:`~territoire_lib.plan.service` — the API: create and read plans, ``save_fiche`` /
+  ``change_status`` (``ConflictError`` when somebody saved first; both versions kept),
+  ``record_value``, ``fill_catalogue_indicators``, ``import_document``, ``plan_document`` and
+  the follow-up tables ``plan_status``, ``indicator_status``, ``indicator_values``,
+  ``audit_trail``;
+* :mod:`~territoire_lib.plan.excel` — the documented workbook template, ``import_plan`` and
+  ``export_plan`` (French errors naming sheet, line and column; lossless round trip);
+* :mod:`~territoire_lib.plan.demo_ctg` — the demo CTG of the demo EPCI 296000011.
+
+Commands: ``territoire plan importer|exporter|modele|calculer|historique|conflits|demo|migrer``
+and ``territoire suivi``.
+"""
