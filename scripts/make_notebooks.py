@@ -192,3 +192,121 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# -- 03_suivi_evaluation: the annual evaluation report of a CTG ----------------------------------
+# Written by ``write_suivi()`` only (``main()`` above keeps writing 01_diagnostic):
+#   .venv/bin/python -c "import runpy; runpy.run_path('scripts/make_notebooks.py')['write_suivi']()"
+#   .venv/bin/ruff format notebooks/03_suivi_evaluation.ipynb
+SUIVI = [
+    (
+        "md",
+        """# Suivi et évaluation de la CTG
+
+Ce carnet rédige le rapport d'évaluation annuel d'une Convention territoriale globale à partir
+de son plan d'actions enregistré dans la base partagée : avancement de chaque indicateur de
+suivi vers sa cible, regroupé par axe et pour toute la CTG, actions en retard ou à surveiller,
+budget prévu et dépensé, réponses aux questions d'évaluation et décisions à soumettre au
+comité de pilotage.
+
+Chaque chiffre vient de la bibliothèque `territoire_lib` (`evaluation.evaluate_plan`) ; la
+règle d'avancement est rappelée ci-dessous et documentée dans `territoire_lib/evaluation.py`.
+
+Paramètres : `ctg` (code de la CTG dans la base ; la CTG fictive de démonstration
+`CTG-VALMONT-2022` est importée automatiquement si elle manque), `annee` (année évaluée :
+valeurs réalisées et statuts des fiches au 31 décembre), `base` (`None` : la base désignée par la variable
+`TERRITOIRE_DB`, sinon `data/ctg/territoire.sqlite` ; `"demo"` : une base temporaire avec la
+seule démonstration ; sinon une adresse `postgresql://…` ou le chemin d'un fichier SQLite).""",
+    ),
+    ("params", 'ctg = "CTG-VALMONT-2022"\nannee = 2024\nbase = None'),
+    (
+        "code",
+        """from territoire_lib import charts, evaluation
+
+suivi = evaluation.evaluate_plan(ctg, annee, base=base)
+print(suivi.resume())""",
+    ),
+    (
+        "md",
+        """## Règle d'avancement
+
+La même règle sert au rapport, au tableau de bord du comité de pilotage et aux tests.""",
+    ),
+    ("code", "print(evaluation.rule_text(suivi.tolerance))"),
+    (
+        "md",
+        """## 1. Les axes en un coup d'œil
+
+Pour chaque axe, la barre noire est la part moyenne de l'objectif atteinte par ses
+indicateurs, le trait vertical la part attendue à cette date ; les zones colorées sont celles
+de la règle (en retard, à surveiller, en bonne voie). Les indicateurs des fiches abandonnées
+ne comptent pas.""",
+    ),
+    ("code", "charts.svg(suivi.axes_chart())"),
+    ("code", "print(suivi.axes_text())"),
+    ("code", "suivi.axes_table()"),
+    (
+        "md",
+        """## 2. Les indicateurs de suivi
+
+Valeur de référence, dernière valeur réalisée connue à la fin de l'année évaluée, cible ;
+un indicateur sans cible ou sans valeur de référence n'est pas évaluable.""",
+    ),
+    ("code", "charts.svg(suivi.indicators_chart())"),
+    ("code", "suivi.indicator_table()"),
+    (
+        "md",
+        """## 3. Trajectoires
+
+Les valeurs réalisées (trait plein) face au chemin attendu de la valeur de référence à la
+cible (tirets, la cible marquée d'un losange).""",
+    ),
+    ("code", "charts.svg(suivi.trajectories_chart())"),
+    (
+        "md",
+        """## 4. Actions en retard ou à surveiller
+
+Une action est en retard quand son échéance est passée sans qu'elle soit réalisée, ou quand
+ses indicateurs le sont ; à surveiller quand elle n'est pas lancée à la date prévue, ou quand
+ses indicateurs le sont.""",
+    ),
+    ("code", "print(suivi.late_text())"),
+    ("code", "suivi.fiche_table()"),
+    (
+        "md",
+        """## 5. Budget prévu et dépensé
+
+Le taux d'exécution rapporte la somme des dépenses à la somme des montants prévus pour les
+années écoulées jusqu'à l'année évaluée.""",
+    ),
+    ("code", 'charts.svg(suivi.budget_chart("axe"))'),
+    ("code", "print(suivi.budget_text())"),
+    ("code", 'suivi.budget_table("financeur")'),
+    (
+        "md",
+        """## 6. Questions d'évaluation
+
+Réponses des partenaires aux questions du référentiel d'évaluation de la Cnaf (pertinence,
+cohérence, efficacité, efficience), axe par axe, pour l'année évaluée.""",
+    ),
+    ("code", "print(suivi.answers_text())"),
+    (
+        "md",
+        """## 7. Décisions à prendre
+
+Propositions rédigées à partir des données, à discuter en comité de pilotage.""",
+    ),
+    ("code", "print(suivi.decisions_text())"),
+    ("md", "## Décisions déjà prises par le comité de pilotage"),
+    ("code", "suivi.copil_table()"),
+]
+
+
+def write_suivi() -> None:
+    path = REPO / "notebooks" / "03_suivi_evaluation.ipynb"
+    write(build(SUIVI), path)
+    print(f"écrit : {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    write_suivi()
