@@ -7,7 +7,7 @@ DEMO := data/demo/manifeste.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8866
 
-.PHONY: run test lint format demo clean-venv
+.PHONY: run suivi test lint format demo clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ TOKEN ?=
 run: $(STAMP) $(DEMO)
 	$(BIN)/voila dashboards/comite_pilotage.ipynb --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
 	  --preheat_kernel=True --pool_size=$(POOL) --VoilaKernelManager.fill_delay=$(FILL) \
+	  --MappingKernelManager.cull_interval=60 --MappingKernelManager.cull_idle_timeout=$(CULL) \
+	  --VoilaExecutor.timeout=120 --show_tracebacks=False --strip_sources=True \
+	  --VoilaConfiguration.file_denylist='.*' $(if $(TOKEN),--token=$(TOKEN),)
+
+# The CTG follow-up dashboard (plan d'action, saisie des valeurs réalisées), same options.
+suivi: $(STAMP) $(DEMO)
+	$(BIN)/voila dashboards/suivi_ctg.ipynb --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
 	  --MappingKernelManager.cull_interval=60 --MappingKernelManager.cull_idle_timeout=$(CULL) \
 	  --VoilaExecutor.timeout=120 --show_tracebacks=False --strip_sources=True \
 	  --VoilaConfiguration.file_denylist='.*' $(if $(TOKEN),--token=$(TOKEN),)
