@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "participation",
     "scenario",
     "indicateurs",
+    "batch",
     "plan",
     "suivi",
 ]
