@@ -159,4 +159,6 @@ class LoadReport:
 
 def fmt_int(n: int | float) -> str:
     """1234567 -> '1 234 567' (French thousands separator, narrow no-break space)."""
-    return f"{int(round(n)):,}".replace(",", "\u202f")
+    from .french import number
+
+    return number(round(n), 0)

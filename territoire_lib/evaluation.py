@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import french
 from .errors import TerritoireError
 
 TOLERANCE = 0.10  # 10 points of share: the documented default of the status rule
@@ -329,11 +330,7 @@ def budget_summary(budget: pd.DataFrame, by: str | Sequence[str] | None = None) 
 # -- French text --------------------------------------------------------------------------------
 def pct(share: float, decimals: int = 0) -> str:
     """A share as a French percentage: 0.456 → « 46 % » (narrow no-break space)."""
-    from .key_figures import fr_number
-
-    if share is None or pd.isna(share):
-        return "n.d."
-    return f"{fr_number(100 * float(share), decimals)}\u202f%"
+    return french.share_percent(share, decimals)
 
 
 def rule_text(tolerance: float = TOLERANCE) -> str:
@@ -389,24 +386,13 @@ _SEVERITY = {LATE: 4, AT_RISK: 3, ON_TRACK: 2, NO_VALUE: 1, NOT_EVALUABLE: 0}
 
 def fmt_value(value, unit: str = "") -> str:
     """French number, no decimals for whole numbers, else up to two."""
-    from .key_figures import fr_number
-
-    if value is None or pd.isna(value):
-        return "n.d."
-    v = float(value)
-    decimals = 0 if v.is_integer() else (1 if round(v, 1) == round(v, 2) else 2)
-    text = fr_number(v, decimals)
-    return f"{text} {unit}".strip() if unit else text
+    text = french.auto_number(value)
+    return f"{text} {unit}" if unit and text != "n.d." else text
 
 
 def euros(value) -> str:
     """« 183 000 € » (no-break spaces)."""
-    from .key_figures import fr_number
-
-    if value is None or pd.isna(value):
-        return "n.d."
-    v = float(value)
-    return fr_number(v, 0 if v.is_integer() else 2) + "\u00a0€"
+    return french.euros(value)
 
 
 def fmt_date(d) -> str:

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Territory
+from .french import number as fr_number
+from .french import points
 
 AGE_BANDS = {
     "pop_0_2": "0-2 ans",
@@ -130,16 +132,3 @@ def compare_coverage(
         part_estimee=float(row["part_estimee"]),
         departement=dep,
     )
-
-
-def fr_number(value: float, decimals: int = 0) -> str:
-    """French number format: narrow no-break space for thousands, decimal comma."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n.d."
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
-def points(gap: float) -> str:
-    """French agreement: « point » below 2 in absolute value, « points » from 2."""
-    return "point" if abs(round(gap, 1)) < 2 else "points"

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import french
 from .errors import DataError, Issue, TerritoireError, quote
 
 PARAMETERS_DIR = Path(__file__).with_name("parameters")
@@ -66,21 +67,7 @@ _FILE_KEYS = {
     "values",
 }
 _ENTRY_KEYS = {"value", "reference", "statut"}
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-NNBSP = "\u202f"  # French thousands separator (narrow no-break space), as errors.fmt_int
+NNBSP = french.NNBSP
 
 
 class RulesError(TerritoireError):
@@ -112,21 +99,17 @@ def parse_date(value: Any, what: str = "date") -> dt.date:
 
 def fmt_date(d: dt.date) -> str:
     """1 September 2025 -> '1er septembre 2025'."""
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {_MONTHS[d.month - 1]} {d.year}"
+    return french.long_date(d)
 
 
 def fmt_nombre(x: float, decimals: int = 2) -> str:
     """1234.5 -> '1 234,50' (narrow no-break space for thousands, comma for decimals)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", NNBSP)
+    return french.number(x, decimals, missing="—")
 
 
 def fmt_euros(x: float, decimals: int = 2) -> str:
     """1234.5 -> '1 234,50 €'."""
-    return f"{fmt_nombre(x, decimals)} €"
+    return french.euros(x, decimals, missing="—")
 
 
 def fmt_pct(x: float, max_decimals: int = 4) -> str:

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import rules
+from . import french, rules
 from .demography import Projection, project_children
 from .errors import DataError, Issue, TerritoireError, quote
 from .geo import COMMUNE_CODE_PATTERN, UnknownTerritoryError
@@ -2188,9 +2188,7 @@ def fmt(x: float, decimals: int = 0) -> str:
 
 
 def fr(x: float, decimals: int = 0) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return rules.fmt_nombre(float(x), decimals)
+    return french.number(x, decimals, missing="—")
 
 
 def render_result(res: ScenarioResult) -> str:

@@ -4,8 +4,8 @@ the latest value of every follow-up indicator against its baseline and target.""
 from __future__ import annotations
 
 import argparse
-import math
 
+from .. import french
 from .plan import add_base_option, add_ctg_option
 
 
@@ -26,19 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def fmt_value(value, unit: str = "") -> str:
     """French number: no decimals for whole numbers, else one or two."""
-    from ..key_figures import fr_number
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    v = float(value)
-    decimals = 0 if v.is_integer() else (1 if round(v, 1) == round(v, 2) else 2)
-    return fr_number(v, decimals)
+    return french.auto_number(value, missing="—")
 
 
 def _euros(value: float) -> str:
-    from ..key_figures import fr_number
-
-    return fr_number(value, 0 if float(value).is_integer() else 2) + " €"
+    return french.euros(value)
 
 
 def _with_year(value, year) -> str:

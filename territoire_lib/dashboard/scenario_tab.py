@@ -21,7 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import charts, rules
+from .. import charts, french, rules
 from .. import scenario as sc
 from ..errors import TerritoireError
 from ..key_figures import fr_number
@@ -71,7 +71,7 @@ VERIFY_BADGE = '<span class="tdb-badge tdb-averifier">⚠ à vérifier</span>'
 
 
 def euros(x: float) -> str:
-    return f"{fr_number(x)} €"
+    return french.euros(x, 0)
 
 
 def key_figure_text(key: str, value: float) -> str:

@@ -78,17 +78,17 @@ def test_parametres_unknown_theme(run):
 @pytest.mark.parametrize(
     ("date", "expected"),
     [
-        ("2024-08-31", "3,71 €"),  # 6 000 × 0.0619 % = 3.714
-        ("2024-09-01", "4,33 €"),  # 7 000 × 0.0619 % = 4.333
-        ("2025-08-31", "4,33 €"),
-        ("2025-09-01", "5,26 €"),  # 8 500 × 0.0619 % = 5.2615
+        ("2024-08-31", "3,71\u00a0€"),  # 6 000 × 0.0619 % = 3.714
+        ("2024-09-01", "4,33\u00a0€"),  # 7 000 × 0.0619 % = 4.333
+        ("2025-08-31", "4,33\u00a0€"),
+        ("2025-09-01", "5,26\u00a0€"),  # 8 500 × 0.0619 % = 5.2615
     ],
 )
 def test_participation_at_the_plafond(run, date, expected):
     code, out, err = run("participation", "--ressources", "10000", "--enfants", "1", "--date", date)
     assert code == 0 and err == ""
     row = _row(out, "plafond appliqué")
-    assert "10\u202f000,00 €" in row and "plafond appliqué" in row and row.endswith(expected)
+    assert "10\u202f000,00\u00a0€" in row and "plafond appliqué" in row and row.endswith(expected)
     assert "0,0619 %" in out
 
 
@@ -96,7 +96,7 @@ def test_participation_at_the_plancher_flags_the_estimate(run):
     # plancher 765.77 € (2024, à vérifier) × 0.0619 % = 0.474 €/h
     code, out, _ = run("participation", "--ressources", "0", "--date", "2024-08-31")
     assert code == 0
-    assert "765,77 €" in out and "plancher appliqué" in out and out.count("0,47 €") == 1
+    assert "765,77\u00a0€" in out and "plancher appliqué" in out and out.count("0,47\u00a0€") == 1
     assert "⚠ Plancher de ressources" in out and "(bareme.plancher_ressources)" in out
 
 
@@ -117,8 +117,8 @@ def test_participation_several_incomes_and_aeeh(run):
     assert code == 0
     assert "1 enfant bénéficiaire de l'AEEH" in out
     assert "0,0413 %" in out
-    assert _row(out, "3\u202f000,00 €").endswith("1,24 €")
-    assert _row(out, "2\u202f500,50 €").endswith("1,03 €")
+    assert _row(out, "3\u202f000,00\u00a0€").endswith("1,24\u00a0€")
+    assert _row(out, "2\u202f500,50\u00a0€").endswith("1,03\u00a0€")
 
 
 def test_participation_familial(run):
@@ -127,7 +127,7 @@ def test_participation_familial(run):
         "participation", "--ressources", "3000", "--accueil", "familial", "--date", "2025-10-01"
     )
     assert code == 0
-    assert "1,55 €" in out and "⚠ à vérifier" in out and "(bareme.taux_effort_familial)" in out
+    assert "1,55\u00a0€" in out and "⚠ à vérifier" in out and "(bareme.taux_effort_familial)" in out
 
 
 @pytest.mark.parametrize(

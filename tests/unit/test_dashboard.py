@@ -48,7 +48,7 @@ def test_small_helpers():
     assert size_text(500) == "500 octets"
     assert size_text(2048) == "2 Ko"  # 2048 / 1024 = 2
     assert size_text(3 * 1024 * 1024 // 2) == "1,5 Mo"  # 1 572 864 octets = 1,5 Mio
-    assert key_figure_text("financement_caf", 1234.4) == f"1{NNBSP}234 €"
+    assert key_figure_text("financement_caf", 1234.4) == f"1{NNBSP}234\u00a0€"
     assert key_figure_text("taux_couverture_fin", 61.94) == "61,9"
     assert key_figure_text("places_creees", 15.0) == "15"
 

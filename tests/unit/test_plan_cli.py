@@ -36,7 +36,7 @@ def test_import_follow_export(run, tmp_path):
     assert "12 fiches actions : 1 à lancer, 7 en cours, 3 réalisées, 1 abandonnée." in out
     line = next(x for x in out.splitlines() if x.startswith("1.1    Créer une micro-crèche"))
     # 45 000 + 36 000 + 60 000 + 42 000 = 183 000 €
-    assert "réalisée" in line and "02/09/2024" in line and "183\u202f000 €" in line
+    assert "réalisée" in line and "02/09/2024" in line and "183\u202f000\u00a0€" in line
     line = next(x for x in out.splitlines() if "Places ouvertes dans la micro-crèche" in x)
     assert "0 (2022)" in line and "12 (2024)" in line and "12 (2025)" in line
 

@@ -593,7 +593,7 @@ def test_centre_social_and_evs():
 
 
 def test_french_formats():
-    assert R.fmt_euros(1234.56) == "1\u202f234,56 €"
+    assert R.fmt_euros(1234.56) == "1\u202f234,56\u00a0€"
     assert R.fmt_pct(0.000619) == "0,0619 %"
     assert R.fmt_valeur(8500, "€/mois") == "8\u202f500"
     assert R.fmt_valeur(765.77, "€/mois") == "765,77"
