@@ -10,6 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from . import french
+
 # d3-format locale for fr-FR; the no-break spaces match vl-convert's built-in fr-FR locale
 FR_FORMAT_LOCALE = {
     "decimal": ",",
@@ -25,20 +27,7 @@ FR_TIME_LOCALE = {
     "periods": ["AM", "PM"],
     "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
     "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-    "months": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],  # fmt: skip
+    "months": list(french.MONTHS),
     "shortMonths": [
         "janv.",
         "févr.",
