@@ -9,8 +9,8 @@
 3. runs the others, in parallel, each in a *warm* kernel: a worker process starts one Jupyter
    kernel and keeps it; for each territory it injects the parameters as Papermill does
    (:func:`papermill.parameterize.parameterize_notebook`: an ``injected-parameters`` cell after
-   the ``parameters`` cell), resets the user namespace (``%reset -f``: the modules, the loaded
-   dataset and the chart renderer stay warm), executes the cells, asks the kernel to write the
+   the ``parameters`` cell), empties the user namespace (as ``%reset -f`` does; the modules,
+   the loaded dataset and the chart renderer stay warm), executes the cells, asks the kernel to write the
    diagnostic tables (:func:`territoire_lib.exports.to_xlsx`) and converts the notebook to HTML
    without code (one nbconvert exporter per worker, no script from a CDN: charts are SVG);
 4. writes each file atomically (temporary file, then rename) from the main process, updates the
@@ -37,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -66,7 +67,7 @@ LEVEL_LABELS = {
     "region": "région",
 }
 KEY_INDICATORS = ("population", "enfants_0_2", "taux_couverture_global")
-RECYCLE_EVERY = 100  # territories run in one kernel before it is restarted (bounds memory)
+RECYCLE_EVERY = 200  # territories run in one kernel before it is restarted (bounds memory)
 DEFAULT_START_TIMEOUT = 60
 DEFAULT_EXECUTION_TIMEOUT = 600
 ONE_THREAD_VARIABLES = (
@@ -337,7 +338,7 @@ class WarmExecutor:
         """Execute the notebook for one territory; never raises."""
         start = time.perf_counter()
         result = JobResult(
-            code=job.code, ok=False, travailleur=f"{os.uname().nodename}:{os.getpid()}"
+            code=job.code, ok=False, travailleur=f"{socket.gethostname()}:{os.getpid()}"
         )
         try:
             self._run(job, result)
