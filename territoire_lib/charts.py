@@ -47,15 +47,16 @@ FR_TIME_LOCALE = {
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 TERRITORY_COLOR = PALETTE[0]
 REFERENCE_COLOR = PALETTE[1]
-FONT = "DejaVu Sans, Arial, sans-serif"
+# Liberation Sans is bundled with vl-convert: static exports look the same on every machine
+# (and render faster than with a system font); browsers fall back to Arial.
+FONT = "Liberation Sans, Arial, sans-serif"
+_AXIS = alt.AxisConfig(labelFontSize=13, titleFontSize=13, grid=True, gridColor="#e0e0e0")
+_TITLE = alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=12, subtitleColor="#444")
 
 
 def _config(chart: alt.Chart) -> alt.Chart:
-    return (
-        chart.configure(font=FONT)
-        .configure_axis(labelFontSize=13, titleFontSize=13, grid=True, gridColor="#e0e0e0")
-        .configure_title(fontSize=16, anchor="start", subtitleFontSize=12, subtitleColor="#444")
-    )
+    # one configure() call: each call deep-copies the chart
+    return chart.configure(font=FONT, axis=_AXIS, title=_TITLE)
 
 
 def _title(title: str, source: str | None) -> alt.TitleParams:
