@@ -25,12 +25,44 @@ COMMAND_MODULES = [
 ]
 
 
+# argparse's own messages, in French (argparse looks its `_` up at call time)
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "options": "options",
+    "positional arguments": "arguments",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "choix invalide : %(value)r (choisir parmi %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "expected one argument": "une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "expected at most one argument": "au plus une valeur attendue",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "option ambiguë : %(option)s peut désigner %(matches)s"
+    ),
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+}
+
+
+def _french(message: str) -> str:
+    return _ARGPARSE_FR.get(message, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    argparse._ = _french  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="territoire",
         description="Territoire : diagnostic territorial, scénarios et suivi des CTG.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--version", action="version", version=_version(), help="afficher la version et quitter"
+    )
     sub = parser.add_subparsers(dest="commande", metavar="COMMANDE", title="commandes")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
