@@ -110,12 +110,18 @@ def coverage_chart(data: pd.DataFrame, title: str, source: str) -> alt.Chart:
     return _config(lines.properties(title=_title(title, source), width=400, height=240))
 
 
+def _spec(chart: alt.Chart) -> dict:
+    """The Vega-Lite spec to render. Schema validation (half the cost of building the spec)
+    is left to the chart tests, which call ``to_dict()``; rendering checks it again."""
+    return chart.to_dict(validate=False)
+
+
 def to_svg(chart: alt.Chart) -> str:
     """Static SVG with the French locale (offline)."""
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(
-        chart.to_json(), format_locale=FR_FORMAT_LOCALE, time_format_locale=FR_TIME_LOCALE
+        _spec(chart), format_locale=FR_FORMAT_LOCALE, time_format_locale=FR_TIME_LOCALE
     )
 
 
@@ -124,7 +130,7 @@ def to_png(chart: alt.Chart, scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(
-        chart.to_json(),
+        _spec(chart),
         scale=scale,
         format_locale=FR_FORMAT_LOCALE,
         time_format_locale=FR_TIME_LOCALE,
