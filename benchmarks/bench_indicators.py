@@ -70,7 +70,10 @@ def departement_codes() -> list[str]:
 def synthetic_france(n_communes: int, n_years: int, seed: int = 2024) -> Territory:
     rng = np.random.default_rng(seed)
     deps = departement_codes()
-    dep_of = np.sort(rng.integers(0, len(deps), n_communes))
+    # overseas départements (3-character codes) hold few communes, as in France (17 to 34):
+    # their commune codes have only two digits left
+    weight = np.array([0.05 if len(d) == 3 else 1.0 for d in deps])
+    dep_of = np.sort(rng.choice(len(deps), size=n_communes, p=weight / weight.sum()))
     codes, seen = [], {}
     for d in dep_of:
         k = seen.get(d, 0) + 1
@@ -78,6 +81,7 @@ def synthetic_france(n_communes: int, n_years: int, seed: int = 2024) -> Territo
         dep = deps[d]
         codes.append(f"{dep}{k:03d}" if len(dep) == 2 else f"{dep}{k:02d}")
     codes = np.array(codes, dtype=object)
+    assert all(len(c) == 5 for c in codes), "codes commune de 5 caractères"
     # ~1,250 EPCI: about 12 per département, consecutive communes
     n_epci = 1250
     epci_idx = np.minimum((np.arange(n_communes) * n_epci) // n_communes, n_epci - 1)
