@@ -915,16 +915,14 @@ def bonus_mixite_par_place(
     pf_moyenne: Any, date: Any = None, *, params: ParameterSet | None = None
 ) -> Result:
     """Bonus mixité sociale (€/place/year) from the average hourly family participation."""
-    t = _Trace(params, date)
-    scalar = np.ndim(pf_moyenne) == 0
-    pf = _array(pf_moyenne, "Participation familiale horaire moyenne")
-    pv = t.get("bonus.mixite_sociale")
-    if pv is None:
-        return t.result(
-            _shape_like(np.zeros_like(pf), pf_moyenne, scalar),
-            notes=[f"bonus mixité sociale pas encore en vigueur au {fmt_date(t.date)}"],
-        )
-    return t.result(_shape_like(_bracket(pv, pf), pf_moyenne, scalar))
+    return _bracket_bonus(
+        "bonus.mixite_sociale",
+        "bonus mixité sociale",
+        pf_moyenne,
+        "Participation familiale horaire moyenne",
+        date,
+        params,
+    )
 
 
 def bonus_handicap_par_place(
@@ -998,16 +996,31 @@ def bonus_trajectoire_par_place(
     croissance: Any, date: Any = None, *, params: ParameterSet | None = None
 ) -> Result:
     """Bonus trajectoire (€/place/year) from the growth of co-financed places 2023-2027."""
+    return _bracket_bonus(
+        "bonus.trajectoire",
+        "bonus trajectoire",
+        croissance,
+        "Croissance des places cofinancées",
+        date,
+        params,
+    )
+
+
+def _bracket_bonus(
+    name: str, label: str, x: Any, what: str, date: Any, params: ParameterSet | None
+) -> Result:
+    """A bonus read from a bracket parameter at ``x`` (scalar or array); 0 € with a note
+    while the bonus is not yet in force."""
     t = _Trace(params, date)
-    scalar = np.ndim(croissance) == 0
-    g = _array(croissance, "Croissance des places cofinancées")
-    pv = t.get("bonus.trajectoire")
+    scalar = np.ndim(x) == 0
+    arr = _array(x, what)
+    pv = t.get(name)
     if pv is None:
         return t.result(
-            _shape_like(np.zeros_like(g), croissance, scalar),
-            notes=[f"bonus trajectoire pas encore en vigueur au {fmt_date(t.date)}"],
+            _shape_like(np.zeros_like(arr), x, scalar),
+            notes=[f"{label} pas encore en vigueur au {fmt_date(t.date)}"],
         )
-    return t.result(_shape_like(_bracket(pv, g), croissance, scalar))
+    return t.result(_shape_like(_bracket(pv, arr), x, scalar))
 
 
 def bonus_attractivite_par_place(
