@@ -243,6 +243,23 @@ def test_reference_bars_spec_and_secret_label():
     assert "secret" in _texts(svg) and "12,3" in _texts(svg)
 
 
+def test_static_images_show_whole_labels_browsers_keep_the_limits():
+    long = "Communauté de communes du Pays de la Haute-Vallée et des Coteaux réunis"
+    data = pd.DataFrame(
+        {"libelle": ["Taux (%)"] * 2, "serie": [long, "France"], "valeur": [1.0, 2.0]}
+    )
+    chart = charts.reference_bars(data, "Titre", "Cnaf")
+    # the chart keeps its limit (220 px) for the browser
+    assert chart.to_dict()["spec"]["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 220
+    spec = charts._spec(chart)
+    assert spec["spec"]["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert spec["facet"]["row"]["header"]["labelLimit"] == 0
+    assert all(spec["config"][part]["labelLimit"] == 0 for part in ("axis", "legend", "header"))
+    texts = _texts(charts.to_svg(chart))
+    assert long in texts  # about 470 px: Vega would have cut it at 220 px with « … »
+    assert not any("…" in t for t in texts)
+
+
 def test_time_series_french_axis_format():
     data = pd.DataFrame(
         {
