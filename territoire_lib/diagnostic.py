@@ -504,14 +504,22 @@ class Diagnostic:
     sppe_source: str
     themes: dict[str, str] = field(default_factory=dict)  # theme id → French label
     territory: Any = field(default=None, repr=False)
+    # indicator_display of the whole table, by ``formatted``: laid out once, sliced per theme
+    _displays: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- tables ---------------------------------------------------------------------------------
+    def _display(self, formatted: bool) -> pd.DataFrame:
+        if formatted not in self._displays:
+            self._displays[formatted] = indicator_display(self.table, formatted=formatted)
+        return self._displays[formatted]
+
     def theme_table(self, theme: str, formatted: bool = True) -> pd.DataFrame:
         """Indicators of one theme (id or French label) with French headers."""
         key = self._theme_key(theme)
-        rows = self.table[self.table["theme"] == key]
-        out = indicator_display(rows, formatted=formatted).drop(columns="Thème")
-        out = out.reset_index(drop=True)
+        rows = (self.table["theme"] == key).to_numpy()
+        full = self._display(formatted)
+        out = full[rows].drop(columns="Thème").reset_index(drop=True)
+        out.attrs = dict(full.attrs)
         # for people, the indicator names are the row labels (no 0, 1, 2… index)
         return out.set_index("Indicateur") if formatted else out
 

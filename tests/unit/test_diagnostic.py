@@ -285,3 +285,23 @@ def test_sppe_sentences_come_from_the_catalogue(demo):
     assert all(duty in d.sppe_territoire for duty in top.duties)
     sentence = next(s for s in d.vigilances if s.startswith("Service public de la petite enfance"))
     assert "relais petite enfance" in sentence and "schéma pluriannuel" in sentence
+
+
+@pytest.mark.parametrize("formatted", [True, False])
+def test_theme_tables_match_one_theme_at_a_time(demo, formatted):
+    """The theme tables are sliced from one layout of the whole table: each must be what
+    laying out that theme's rows alone gives (remarks, ranks, decimals, export formats)."""
+    diag = D.diagnose(demo, "96003", None)  # 1 253 inhabitants: estimated shares, a secret
+    for key in diag.themes:
+        rows = diag.table[diag.table["theme"] == key]
+        if rows.empty:
+            continue
+        alone = D.indicator_display(rows, formatted=formatted).drop(columns="Thème")
+        alone = alone.reset_index(drop=True)
+        alone = alone.set_index("Indicateur") if formatted else alone
+        got = diag.theme_table(key, formatted=formatted)
+        pd.testing.assert_frame_equal(got, alone)
+        assert got.attrs == alone.attrs
+    got = diag.theme_table("petite_enfance", formatted=formatted)
+    got.iloc[0, 0] = "modifié"  # a caller's change does not reach the next call
+    assert diag.theme_table("petite_enfance", formatted=formatted).iloc[0, 0] != "modifié"
