@@ -10,9 +10,9 @@
    kernel and keeps it; for each territory it injects the parameters as Papermill does
    (:func:`papermill.parameterize.parameterize_notebook`: an ``injected-parameters`` cell after
    the ``parameters`` cell), empties the user namespace (as ``%reset -f`` does; the modules,
-   the loaded dataset and the chart renderer stay warm), executes the cells, asks the kernel to write the
-   diagnostic tables (:func:`territoire_lib.exports.to_xlsx`) and converts the notebook to HTML
-   without code (one nbconvert exporter per worker, no script from a CDN: charts are SVG);
+   the loaded dataset and the chart renderer stay warm), executes the cells, asks the kernel
+   to write the diagnostic tables (:func:`territoire_lib.exports.to_xlsx`) and writes the
+   report without code (:mod:`territoire_lib.notebook_report`: no script, charts are SVG);
 4. writes each file atomically (temporary file, then rename) from the main process, updates the
    manifest after every territory (an interrupted batch resumes where it stopped), and writes
    ``index.html`` (every territory, its status, key figures and links; no external resource).
@@ -49,6 +49,7 @@ from typing import Any
 
 from . import __version__
 from .errors import TerritoireError
+from .notebook_report import notebook_title, report_html
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_NOTEBOOK = REPO_DIR / "notebooks" / "01_diagnostic.ipynb"
@@ -77,16 +78,6 @@ ONE_THREAD_VARIABLES = (
     "NUMEXPR_NUM_THREADS",
 )  # OMP_NUM_THREADS also sizes Arrow's thread pool
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-# nbconvert "lab" template without any remote script: no require.js, MathJax, Mermaid or widget
-# manager from a CDN. The reports hold text, HTML tables and SVG images only.
-REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-REPORT_TEMPLATE_NAME = "territoire_rapport.html.j2"
 
 # Run before each territory in the warm kernel: a fresh user namespace (modules stay
 # imported), warnings shown again as in a new kernel, execution count back to 1. Like
@@ -230,7 +221,6 @@ class WarmExecutor:
         self.client = None
         self.language_info: dict | None = None
         self.runs = 0
-        self._exporter = None
 
     # kernel lifecycle ---------------------------------------------------------------------
     def _start(self) -> None:
@@ -302,12 +292,6 @@ class WarmExecutor:
                 path.unlink()
 
     # helpers ------------------------------------------------------------------------------
-    @property
-    def exporter(self):
-        if self._exporter is None:
-            self._exporter = report_exporter()
-        return self._exporter
-
     def _silent(self, source: str) -> dict:
         """Execute code outside the notebook; returns the (throw-away) cell."""
         import nbformat
@@ -381,7 +365,7 @@ class WarmExecutor:
                 cell["id"] = "injected-parameters"
         if self.language_info:
             nb.metadata["language_info"] = self.language_info
-        nb.metadata["title"] = f"{_notebook_title(nb)} — {job.nom}"
+        nb.metadata["title"] = f"{notebook_title(nb)} — {job.nom}"
         meta = nb.metadata.papermill
         meta.update(
             {
@@ -463,8 +447,7 @@ class WarmExecutor:
                 return
             result.xlsx = target.read_bytes()
             target.unlink()
-        body, _ = self.exporter.from_notebook_node(nb)
-        result.html = body.encode("utf-8")
+        result.html = report_html(nb).encode("utf-8")
         result.ok = True
 
 
@@ -502,31 +485,6 @@ def renumber_svg_ids(nb) -> None:
 def _renamed(name: str, mapping: dict[str, dict[str, str]]) -> str:
     prefix = "gradient_" if name.startswith("gradient_") else "clip"
     return prefix + mapping[prefix][name[len(prefix) :]]
-
-
-def _notebook_title(nb) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return "Carnet"
-
-
-def report_exporter():
-    """An nbconvert HTML exporter for French reports without code nor remote scripts."""
-    import jinja2
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(
-        template_name="lab",
-        extra_loaders=[jinja2.DictLoader({REPORT_TEMPLATE_NAME: REPORT_TEMPLATE})],
-        template_file=REPORT_TEMPLATE_NAME,
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="fr",
-    )
 
 
 def kernel_tables(namespace: dict, path: str, title: str = "") -> None:

@@ -157,23 +157,6 @@ def test_index_lists_refused_codes():
 
 
 # -- report and SVG ids -------------------------------------------------------------------------------
-def test_report_has_no_code_nor_remote_script():
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell("# Diagnostic territorial\n\nTexte en français."),
-            nbformat.v4.new_code_cell("secret_code_here = 1"),
-        ]
-    )
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
-    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/svg+xml": svg})]
-    nb.metadata["title"] = "Diagnostic — Essai"
-    body, _ = batch.report_exporter().from_notebook_node(nb)
-    assert '<html lang="fr">' in body and "<title>Diagnostic — Essai</title>" in body
-    assert "secret_code_here" not in body
-    assert "<script src" not in body and "cdnjs" not in body and "jsdelivr" not in body
-    assert "data:image/svg+xml;base64" in body and "Texte en français." in body
-
-
 def test_svg_ids_renumbered_as_in_a_fresh_kernel():
     def cell(svg):
         c = nbformat.v4.new_code_cell()

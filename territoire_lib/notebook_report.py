@@ -1,0 +1,164 @@
+"""A French HTML report of an executed notebook: its text and results, without code.
+
+One self-contained page per notebook: the markdown cells (rendered by mistune, as Jupyter
+does), then each code cell's results: tables (the HTML pandas writes), charts (SVG, embedded
+as ``data:`` images so that the ids of one chart never clash with another's), printed text,
+warnings and errors. No script, no remote resource: the page opens offline and prints.
+
+nbconvert's HTML exporter produces the same content but costs about 0.17 s of CPU per
+diagnostic notebook (Jinja templates, BeautifulSoup passes, nbformat validation); this page
+costs about 5 ms, which matters when ``territoire batch`` writes one report per commune.
+
+Cells tagged ``remove-cell`` are left out; cells tagged ``remove-output`` show no result.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import lru_cache
+
+from . import __version__
+
+# mime types shown, best first (as nbconvert's default priority, for what notebooks here hold)
+MIME_ORDER = (
+    "text/html",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/markdown",
+    "text/plain",
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_SVG_TITLE = re.compile(r'role-title-text"[^>]*>\s*<text[^>]*>([^<]*)</text>')
+
+STYLE = """
+:root { color-scheme: light; }
+body { font-family: "Liberation Sans", Arial, sans-serif; color: #1a1a1a; background: #fff;
+  margin: 0; line-height: 1.45; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+h1 { font-size: 1.8rem; margin: 0.5rem 0 1rem; }
+h2 { font-size: 1.35rem; margin: 2rem 0 0.6rem; padding-top: 0.6rem;
+  border-top: 2px solid #0072B2; }
+h3 { font-size: 1.1rem; margin: 1.4rem 0 0.5rem; }
+p, li { max-width: 48rem; }
+code { font-family: "Liberation Mono", monospace; font-size: 0.92em; background: #f2f2f2;
+  padding: 0 0.2em; }
+.resultat { margin: 0.8rem 0; overflow-x: auto; }
+.resultat img { max-width: 100%; height: auto; }
+pre.texte { white-space: pre-wrap; font-family: inherit; font-size: 1rem; margin: 0; }
+pre.avertissement { white-space: pre-wrap; font-size: 0.85rem; color: #6b4e00;
+  background: #fff8e1; border-left: 4px solid #E69F00; padding: 0.4rem 0.6rem; }
+pre.erreur { white-space: pre-wrap; font-size: 0.9rem; color: #8a1c00; background: #fdecea;
+  border-left: 4px solid #D55E00; padding: 0.4rem 0.6rem; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 0.3rem 0; }
+th, td { border: 1px solid #d0d0d0; padding: 0.25rem 0.5rem; vertical-align: top; }
+thead th { background: #eef4f9; text-align: left; }
+tbody tr:nth-child(even) { background: #fafafa; }
+td { text-align: left; font-variant-numeric: tabular-nums; }
+th[scope="row"], tbody th { text-align: left; font-weight: normal; }
+footer { margin-top: 3rem; font-size: 0.8rem; color: #555; border-top: 1px solid #ddd;
+  padding-top: 0.5rem; }
+@media print {
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  .resultat { break-inside: avoid; overflow: visible; }
+}
+"""
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    import mistune
+
+    # raw HTML kept, as Jupyter shows it; tables and strikethrough as in JupyterLab
+    return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _escaped(text: str) -> str:
+    """Printed text as HTML content: colour codes removed, quotes left as they are."""
+    return html.escape(_ANSI.sub("", text), quote=False)
+
+
+def _svg_title(svg: str) -> str:
+    """The chart's own title (Vega writes it last), for the image's alternative text."""
+    found = _SVG_TITLE.findall(svg)
+    return html.unescape(found[-1]).strip() if found else "Graphique"
+
+
+def _rich(data: dict) -> str:
+    """The HTML of the best representation of a display or result."""
+    mime = next((m for m in MIME_ORDER if m in data), None)
+    if mime is None:
+        return ""
+    value = _text(data[mime])
+    if mime == "text/html":
+        return value
+    if mime == "image/svg+xml":
+        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+        alt = html.escape(_svg_title(value), quote=True)
+        return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{alt}">'
+    if mime in ("image/png", "image/jpeg"):
+        return f'<img src="data:{mime};base64,{value.strip()}" alt="Image">'
+    if mime == "text/markdown":
+        return _markdown()(value)
+    return f'<pre class="texte">{_escaped(value)}</pre>'
+
+
+def _output(out: dict) -> str:
+    kind = out.get("output_type")
+    if kind == "stream":
+        css = "avertissement" if out.get("name") == "stderr" else "texte"
+        return f'<pre class="{css}">{_escaped(_text(out.get("text")))}</pre>'
+    if kind in ("display_data", "execute_result"):
+        return _rich(out.get("data") or {})
+    if kind == "error":
+        what = f"{out.get('ename', 'Erreur')} : {out.get('evalue', '')}"
+        return f'<pre class="erreur">{_escaped(what)}</pre>'
+    return ""
+
+
+def notebook_title(nb) -> str:
+    """The notebook's ``title`` metadata, else its first level-1 heading, else « Carnet »."""
+    title = str((nb.get("metadata") or {}).get("title") or "").strip()
+    if title:
+        return title
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in _text(cell.get("source")).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "Carnet"
+
+
+def report_html(nb) -> str:
+    """The report page of an executed notebook (a :mod:`nbformat` node or plain dict)."""
+    parts: list[str] = []
+    for cell in nb.get("cells", []):
+        tags = set((cell.get("metadata") or {}).get("tags") or [])
+        if "remove-cell" in tags:
+            continue
+        kind = cell.get("cell_type")
+        if kind == "markdown":
+            parts.append(_markdown()(_text(cell.get("source"))))
+        elif kind == "code" and "remove-output" not in tags:
+            shown = [h for h in (_output(o) for o in cell.get("outputs") or []) if h]
+            if shown:
+                parts.append('<div class="resultat">' + "\n".join(shown) + "</div>")
+    title = _escaped(notebook_title(nb))
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+        f"{body}\n"
+        f"<footer>Rapport produit par Territoire {html.escape(__version__)} à partir du carnet "
+        "exécuté ; les chiffres et leurs sources sont ceux du carnet.</footer>\n"
+        "</main>\n</body>\n</html>\n"
+    )
