@@ -326,3 +326,16 @@ def test_save_writes_png_and_svg_atomically(tmp_path, collection, values):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["carte.png", "carte.svg"]
     with pytest.raises(TerritoireError, match=r"carte\.pdf.*\.png ou \.svg"):
         charts.save(chart, tmp_path / "carte.pdf")
+
+
+def test_svg_for_notebooks_is_the_rendered_image_with_its_title_as_text():
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.display import SVG
+
+    ages = pd.DataFrame({"tranche": ["0-2 ans", "3-5 ans"], "effectif": [10, 20], "part": [1, 2]})
+    chart = charts.children_by_age_chart(ages, "Âges — Essai", "Insee")
+    shown, _ = DisplayFormatter().format(charts.svg(chart))
+    assert set(shown) == {"image/svg+xml", "text/plain"}
+    assert shown["text/plain"] == "Graphique « Âges — Essai »"
+    # the same image as IPython's SVG object would show, without its minidom pass
+    assert shown["image/svg+xml"] == SVG(charts.to_svg(chart)).data
