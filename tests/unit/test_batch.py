@@ -1,5 +1,5 @@
 """Pieces of the batch runner that need no kernel: territories chosen, key figures, resume
-rule, atomic files, the French index page, the offline report exporter, SVG ids, arguments."""
+rule, manifest writes, atomic files, the French index page, SVG ids, arguments."""
 
 from __future__ import annotations
 
@@ -222,3 +222,65 @@ def test_cli_registers_batch(capsys):
     assert "--niveau" in out and "--dask ADRESSE" in out and "--force" in out
     assert main(["batch", "--niveau", "epci", "--sortie", "x", "--processus", "0"]) == 1
     assert "Nombre de processus invalide : « 0 »" in capsys.readouterr().err
+
+
+# -- manifest writes ------------------------------------------------------------------------------
+def _fake_runner(stop_after=None):
+    """Stands for the process pool: each territory "succeeds" at once with small files."""
+
+    def run(config, jobs, n_workers, finish_one, progress, address, total):
+        for i, job in enumerate(jobs):
+            if stop_after is not None and i == stop_after:
+                raise KeyboardInterrupt
+            res = batch.JobResult(
+                code=job.code, ok=True, notebook=b"{}", html=b"<html></html>", xlsx=b"x"
+            )
+            finish_one(job, res)
+
+    return run
+
+
+def _manifest_writes(monkeypatch):
+    writes = []
+    real = batch.write_atomic
+
+    def counting(path, data):
+        if path.name == batch.MANIFEST_NAME:
+            writes.append(len(json.loads(data)["territoires"]))
+        real(path, data)
+
+    monkeypatch.setattr(batch, "write_atomic", counting)
+    return writes
+
+
+CODES = ["96001", "96002", "96003", "96004", "96005"]
+
+
+def test_manifest_is_not_rewritten_after_every_territory(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "_run_processes", _fake_runner())
+    writes = _manifest_writes(monkeypatch)
+    monkeypatch.setattr(batch, "MANIFEST_EVERY", 3600.0)
+    summary = batch.run_batch(tmp_path / "a", territoires=CODES, progress=False)
+    assert sorted(summary.faits) == CODES
+    # once before the work (nothing done yet) and once at the end: not once per territory
+    assert writes == [0, 5]
+    done = json.loads((tmp_path / "a" / batch.MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert [e["statut"] for e in done["territoires"].values()] == ["ok"] * 5
+
+    writes.clear()
+    monkeypatch.setattr(batch, "MANIFEST_EVERY", 0.0)  # due after every territory
+    batch.run_batch(tmp_path / "b", territoires=CODES, progress=False)
+    assert writes == [0, 1, 2, 3, 4, 5, 5]
+
+
+def test_an_interrupted_batch_keeps_what_it_did(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "MANIFEST_EVERY", 3600.0)
+    monkeypatch.setattr(batch, "_run_processes", _fake_runner(stop_after=2))
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(tmp_path, territoires=CODES, progress=False)
+    manifest = json.loads((tmp_path / batch.MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert list(manifest["territoires"]) == CODES[:2]
+    # the next run redoes only the three others
+    monkeypatch.setattr(batch, "_run_processes", _fake_runner())
+    summary = batch.run_batch(tmp_path, territoires=CODES, progress=False)
+    assert summary.a_jour == CODES[:2] and sorted(summary.faits) == CODES[2:]
