@@ -398,7 +398,7 @@ def reference_bars(
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(
         x=alt.X("_x:Q"),  # masked rows: the label sits at 0 (a null x is not drawn)
-        text="texte:N",
+        text=alt.Text("texte:N"),
     )
     layered = alt.layer(bars, text, data=data).properties(width=width, height=22 * len(order))
     chart = layered.facet(
@@ -509,7 +509,7 @@ def ranked_communes(
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(
         x=alt.X("_x:Q"),  # masked rows: the label sits at 0 (a null x is not drawn)
-        text="texte:N",
+        text=alt.Text("texte:N"),
     )
     layers = [bars, text]
     if reference is not None and pd.notna(reference):
@@ -518,7 +518,7 @@ def ranked_communes(
             alt.Chart(ref)
             .mark_rule(color=REFERENCE_COLOR, strokeDash=[6, 3], strokeWidth=2)
             .encode(
-                x="valeur:Q",
+                x=alt.X("valeur:Q"),
                 tooltip=[
                     alt.Tooltip("serie:N", title="Référence"),
                     alt.Tooltip("valeur:Q", title=label, format=value_format),
@@ -530,7 +530,7 @@ def ranked_communes(
             layers.append(
                 alt.Chart(ref)
                 .mark_text(align="left", dx=4, dy=-6, color="#7a4f00", fontSize=12, y=0)
-                .encode(x="valeur:Q", text="serie:N")
+                .encode(x=alt.X("valeur:Q"), text=alt.Text("serie:N"))
             )
     chart = alt.layer(*layers).properties(
         title=_title(title, source), width=width, height=max(60, 20 * len(order))
@@ -613,13 +613,13 @@ def scenario_trajectory_chart(
         layers.append(
             alt.Chart(ref)
             .mark_rule(color="#555555", strokeDash=[6, 4])
-            .encode(y="taux:Q", tooltip=[alt.Tooltip("libelle:N", title="Référence")])
+            .encode(y=alt.Y("taux:Q"), tooltip=[alt.Tooltip("libelle:N", title="Référence")])
         )
         if reference_label:
             layers.append(
                 alt.Chart(ref)
                 .mark_text(align="left", x=4, dy=-7, color="#333333", fontSize=12)
-                .encode(y="taux:Q", text="libelle:N")
+                .encode(y=alt.Y("taux:Q"), text=alt.Text("libelle:N"))
             )
     chart = alt.layer(*layers).properties(title=_title(title, source), width=460, height=260)
     return _config(chart)
@@ -692,7 +692,7 @@ def tornado_chart(data: pd.DataFrame, title: str, source: str, axis_title: str) 
                 axis=alt.Axis(format=",.0f"),
                 scale=alt.Scale(zero=False),
             ),
-            x2="resultat:Q",
+            x2=alt.X2("resultat:Q"),
             color=alt.Color(
                 "cote:N",
                 title="Hypothèse",
@@ -713,7 +713,7 @@ def tornado_chart(data: pd.DataFrame, title: str, source: str, axis_title: str) 
     rule = (
         alt.Chart(pd.DataFrame({"central": [central]}))
         .mark_rule(color="#000000")
-        .encode(x="central:Q")
+        .encode(x=alt.X("central:Q"))
     )
     chart = alt.layer(bars, rule).properties(
         title=_title(title, source), width=440, height=max(80, 34 * len(order))

@@ -906,7 +906,7 @@ def _empty_chart(title: str, message: str):
     chart = (
         alt.Chart(pd.DataFrame({"texte": [message]}))
         .mark_text(fontSize=14, align="left", x=0, y=20)
-        .encode(text="texte:N")
+        .encode(text=alt.Text("texte:N"))
         .properties(title=charts._title(title, None), width=420, height=40)
     )
     return charts._config(chart)

@@ -83,7 +83,7 @@ def bullet_chart(
                 scale=x_scale,
                 axis=x_axis,
             ),  # fmt: skip
-            x2="x2:Q",
+            x2=alt.X2("x2:Q"),
             color=alt.Color(
                 "zone:N",
                 title="Zones de la règle",
@@ -112,7 +112,7 @@ def bullet_chart(
         .encode(x=alt.X("x:Q", scale=x_scale))
     )
     label = base.mark_text(align="left", dx=8, fontSize=12, color="#1a1a1a").encode(
-        x=alt.datum(hi), text="_txt:N"
+        x=alt.XDatum(hi), text=alt.Text("_txt:N")
     )
     heading = _title(title, source)
     heading.subtitle = [
@@ -275,8 +275,10 @@ def budget_chart(
     planned = base.mark_bar(height=24, color=PALETTE[5]).encode(
         x=alt.X("prevu:Q", title="Euros", axis=alt.Axis(format=",.0f", tickCount=5))
     )
-    spent = base.mark_bar(height=10, color="#06305a").encode(x="depense:Q")
-    text = base.mark_text(align="left", dx=5, fontSize=12).encode(x="_max:Q", text="texte:N")
+    spent = base.mark_bar(height=10, color="#06305a").encode(x=alt.X("depense:Q"))
+    text = base.mark_text(align="left", dx=5, fontSize=12).encode(
+        x=alt.X("_max:Q"), text=alt.Text("texte:N")
+    )
     chart = alt.layer(legend_layer, planned, spent, text).properties(
         title=_title(title, source), width=width, height=max(60, 34 * len(order))
     )
