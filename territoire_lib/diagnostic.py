@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import TerritoireError
-from .indicators import compute, indicator_table, load_catalogue_full, sppe_strata
+from .indicators import cached, compute, indicator_table, load_catalogue_full, sppe_strata
 from .indicators.table import format_points, format_value
 from .key_figures import fr_number
 
@@ -1099,10 +1099,24 @@ def _summary(table: pd.DataFrame, level: str, name: str, n_communes: int) -> str
 # -- inclusion ------------------------------------------------------------------------------------
 def _inclusion(territory, communes: list[str], year: int | None) -> tuple[pd.DataFrame, dict]:
     """Per commune of the territory: inclusion indicators, scores and needs index. Scores are
-    computed among all the communes of the départements concerned."""
+    computed among all the communes of the départements concerned (once per département set
+    and year: every commune of a batch shares them)."""
+    all_c = territory.geography.communes
+    deps = tuple(sorted(set(all_c.loc[all_c["code"].isin(communes), "departement"])))
+    out, comp_years = cached(
+        territory, ("inclusion", deps, year), lambda: _inclusion_scope(territory, deps, year)
+    )
+    out = out[out["commune"].isin(set(communes))].copy()
+    out["rang"] = out["indice_besoins"].rank(ascending=False, method="min")
+    out = out.sort_values(["rang", "nom"], na_position="last").reset_index(drop=True)
+    return out, dict(comp_years)
+
+
+def _inclusion_scope(territory, deps: tuple, year: int | None) -> tuple[pd.DataFrame, dict]:
+    """Inclusion indicators, scores, needs index and rank in the département of every commune
+    of the départements ``deps``."""
     geo = territory.geography
     all_c = geo.communes
-    deps = set(all_c.loc[all_c["code"].isin(communes), "departement"])
     scope = all_c[all_c["departement"].isin(deps)].copy()
     scope_codes = scope["code"].astype(str).tolist()
     indicators = [c.indicator for c in NEEDS_COMPONENTS if c.indicator] + list(INCLUSION_EXTRA)
@@ -1149,9 +1163,6 @@ def _inclusion(territory, communes: list[str], year: int | None) -> tuple[pd.Dat
     out["rang_departement"] = out.groupby("departement")["indice_besoins"].rank(
         ascending=False, method="min"
     )
-    out = out[out["commune"].isin(set(communes))].copy()
-    out["rang"] = out["indice_besoins"].rank(ascending=False, method="min")
-    out = out.sort_values(["rang", "nom"], na_position="last").reset_index(drop=True)
     return out, comp_years
 
 

@@ -105,6 +105,17 @@ def _cache(territory) -> dict:
     return store
 
 
+def cached(territory, key: tuple, build):
+    """``build()``, computed once per territory state and ``key`` and kept on the territory
+    (next to the indicator results; :func:`clear_cache` forgets it). For derived frames that
+    every territory of a level shares, such as the needs index of a whole département."""
+    full_key = ("derived", *key, _fingerprint(territory, load_catalogue_full()))
+    store = _cache(territory)
+    if full_key not in store:
+        store[full_key] = build()
+    return store[full_key]
+
+
 def clear_cache(territory) -> None:
     """Forget the arrays and results cached on a territory (after editing it in place)."""
     territory.__dict__.pop("_indicator_cache", None)

@@ -305,3 +305,20 @@ def test_theme_tables_match_one_theme_at_a_time(demo, formatted):
     got = diag.theme_table("petite_enfance", formatted=formatted)
     got.iloc[0, 0] = "modifié"  # a caller's change does not reach the next call
     assert diag.theme_table("petite_enfance", formatted=formatted).iloc[0, 0] != "modifié"
+
+
+def test_needs_index_of_the_departement_is_computed_once_and_reused(demo):
+    from territoire_lib.indicators import clear_cache
+
+    first = D.diagnose(demo, "96003")
+    first.inclusion.loc[:, "indice_besoins"] = -1.0  # a caller's edit stays in its copy
+    again = D.diagnose(demo, "96011")  # same département: the scores come from the cache
+    clear_cache(demo)
+    fresh = D.diagnose(demo, "96011")
+    pd.testing.assert_frame_equal(again.inclusion, fresh.inclusion)
+    assert again.inclusion["indice_besoins"].between(0, 100).all()
+    # an EPCI sees the same scores for its communes as each commune alone
+    epci = D.diagnose(demo, str(fresh.inclusion["epci"].iloc[0]))
+    row = epci.inclusion.set_index("commune").loc["96011"]
+    assert row["indice_besoins"] == fresh.inclusion["indice_besoins"].iloc[0]
+    assert row["rang_departement"] == fresh.inclusion["rang_departement"].iloc[0]
