@@ -357,6 +357,9 @@ def _bar_text(frame: pd.DataFrame, decimals: int) -> pd.Series:
     return text.where(status == "", status.replace({SECRET_LABEL: "secret", MISSING_LABEL: "n.d."}))
 
 
+RELATIVE_BARS_NOTE = "Longueur des barres relative à chaque indicateur ; valeurs inscrites."
+
+
 def reference_bars(
     data: pd.DataFrame,
     title: str,
@@ -364,61 +367,79 @@ def reference_bars(
     *,
     value_format: str = ",.1f",
     decimals: int = 1,
-    width: int = 360,
-) -> alt.FacetChart:
-    """The territory against the département and France, one small panel per indicator.
+    width: int = 300,
+) -> alt.LayerChart:
+    """The territory against the département and France: three bars per indicator.
 
     ``data`` columns: ``libelle`` (indicator label with its unit), ``serie`` (territory,
-    département, France, in that order), ``valeur``, optionally ``masque``. Each panel has its
-    own scale (indicators of different units sit together); masked values show « secret »
-    instead of a bar.
+    département, France, in that order), ``valeur``, optionally ``masque``. Indicators of
+    different units sit together, so each indicator has its own scale: its bars are drawn
+    relative to its largest value (column ``_n``, 0 to 1) and every value is written at the
+    end of its bar (masked values show « secret », missing ones « n.d. »). The series are
+    named once, in a legend in the order of the bars.
+
+    One view with the indicators as rows, not one panel per indicator: a static image
+    measures every label with vl-convert (about 0.09 ms per character), and panels repeat
+    the series names and an axis each; for seven indicators this renders in half the time.
     """
     data = data.copy()
     data["texte"] = _bar_text(data, decimals)
     data["valeur"] = data["valeur"].where(_status_of(data) == "")
     data["_x"] = data["valeur"].fillna(0.0)
+    largest = data.groupby("libelle", sort=False)["_x"].transform("max")
+    data["_n"] = (data["_x"] / largest.where(largest > 0)).fillna(0.0)
     order = list(dict.fromkeys(data["serie"]))
     labels = list(dict.fromkeys(data["libelle"]))
-    base = alt.Chart().encode(
-        y=alt.Y("serie:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
-    )
-    bars = base.mark_bar().encode(
-        x=alt.X("valeur:Q", title=None, axis=alt.Axis(format=value_format, tickCount=4)),
-        color=alt.Color(
-            "serie:N",
-            sort=order,
-            scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
-            legend=None,
+    y = alt.Y(
+        "libelle:N",
+        title=None,
+        sort=labels,
+        axis=alt.Axis(
+            labelFontSize=13,
+            labelFontWeight="bold",
+            labelLimit=420,
+            labelPadding=8,
+            domain=False,
+            ticks=False,
+            grid=False,
         ),
-        tooltip=[
-            alt.Tooltip("libelle:N", title="Indicateur"),
-            alt.Tooltip("serie:N", title="Territoire"),
-            alt.Tooltip("valeur:Q", title="Valeur", format=value_format),
-        ],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(
-        x=alt.X("_x:Q"),  # masked rows: the label sits at 0 (a null x is not drawn)
-        text=alt.Text("texte:N"),
-    )
-    layered = alt.layer(bars, text, data=data).properties(width=width, height=22 * len(order))
-    chart = layered.facet(
-        row=alt.Row(
-            "libelle:N",
-            title=None,
-            sort=labels,
-            header=alt.Header(
-                labelAngle=0,
-                labelAlign="left",
-                labelAnchor="start",
-                labelOrient="top",
-                labelFontSize=13,
-                labelFontWeight="bold",
-                labelLimit=520,
+    y_offset = alt.YOffset("serie:N", sort=order, scale=alt.Scale(paddingOuter=0.3))
+    x = alt.X("_n:Q", axis=None, scale=alt.Scale(domain=[0, 1.25]))  # room for the labels
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=y,
+            yOffset=y_offset,
+            x=x,
+            color=alt.Color(
+                "serie:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
+                legend=alt.Legend(orient="top", title=None, labelFontSize=13, labelLimit=400),
             ),
+            tooltip=[
+                alt.Tooltip("libelle:N", title="Indicateur"),
+                alt.Tooltip("serie:N", title="Territoire"),
+                alt.Tooltip("valeur:Q", title="Valeur", format=value_format),
+            ],
+        )
+    )
+    text = (
+        alt.Chart()
+        .mark_text(align="left", dx=4, fontSize=12)
+        .encode(y=y, yOffset=y_offset, x=x, text=alt.Text("texte:N"))
+    )
+    chart = alt.layer(bars, text, data=data).properties(
+        width=width,
+        height=alt.Step(20 * len(order)),
+        title=alt.TitleParams(
+            text=title,
+            subtitle=[f"Source : {source}", RELATIVE_BARS_NOTE] if source else [RELATIVE_BARS_NOTE],
         ),
-        spacing=14,
-    ).resolve_scale(x="independent")
-    return _config(chart.properties(title=_title(title, source)))
+    )
+    return _config(chart)
 
 
 def time_series(

@@ -231,32 +231,40 @@ def test_reference_bars_spec_and_secret_label():
     )
     chart = charts.reference_bars(data, "Petite enfance", "Cnaf")
     spec = chart.to_dict()
-    assert spec["title"]["subtitle"] == ["Source : Cnaf"]
-    assert spec["facet"]["row"]["field"] == "libelle"
-    assert spec["resolve"]["scale"]["x"] == "independent"
-    bars = spec["spec"]["layer"][0]
-    assert bars["encoding"]["x"]["axis"]["format"] == ",.1f"
-    assert bars["encoding"]["y"]["sort"] == ["Territoire", "Département", "France"]
-    texts = [r["texte"] for r in _values(spec)]
-    assert texts[:4] == ["12,3", "10,0", "11,0", "secret"]  # French decimals; masked value
+    assert spec["title"]["subtitle"] == ["Source : Cnaf", charts.RELATIVE_BARS_NOTE]
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["sort"] == ["Taux (%)", "Part (%)"]  # rows in given order
+    assert bars["encoding"]["yOffset"]["sort"] == ["Territoire", "Département", "France"]
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["Territoire", "Département", "France"]
+    assert bars["encoding"]["x"]["field"] == "_n" and bars["encoding"]["x"]["axis"] is None
+    rows = _values(spec)
+    texts = [r["texte"] for r in rows]
+    assert texts == ["12,3", "10,0", "11,0", "secret", "20,0", "n.d."]  # French decimals
+    # each indicator's bars relative to its largest value: 10 / 12,345 = 0,8100…
+    expected = [1.0, 10 / 12.345, 11 / 12.345, 0.0, 1.0, 0.0]
+    assert [r["_n"] for r in rows] == pytest.approx(expected)
     svg = charts.to_svg(chart)
-    assert "secret" in _texts(svg) and "12,3" in _texts(svg)
+    assert {"secret", "12,3", "n.d.", "Territoire", "France"} <= set(_texts(svg))
+    assert _texts(svg).count("Territoire") == 1  # the series are named once, in the legend
 
 
 def test_static_images_show_whole_labels_browsers_keep_the_limits():
-    long = "Communauté de communes du Pays de la Haute-Vallée et des Coteaux réunis"
+    long = (
+        "Part des enfants de moins de 3 ans accueillis par un établissement d'accueil du jeune "
+        "enfant financé par la prestation de service unique (%)"
+    )
     data = pd.DataFrame(
-        {"libelle": ["Taux (%)"] * 2, "serie": [long, "France"], "valeur": [1.0, 2.0]}
+        {"libelle": [long] * 2, "serie": ["Territoire", "France"], "valeur": [1.0, 2.0]}
     )
     chart = charts.reference_bars(data, "Titre", "Cnaf")
-    # the chart keeps its limit (220 px) for the browser
-    assert chart.to_dict()["spec"]["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 220
+    # the chart keeps its limit (420 px) for the browser
+    assert chart.to_dict()["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 420
     spec = charts._spec(chart)
-    assert spec["spec"]["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 0
-    assert spec["facet"]["row"]["header"]["labelLimit"] == 0
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert spec["layer"][0]["encoding"]["color"]["legend"]["labelLimit"] == 0
     assert all(spec["config"][part]["labelLimit"] == 0 for part in ("axis", "legend", "header"))
     texts = _texts(charts.to_svg(chart))
-    assert long in texts  # about 470 px: Vega would have cut it at 220 px with « … »
+    assert long in texts  # about 1 000 px wide: Vega would have cut it at 420 px with « … »
     assert not any("…" in t for t in texts)
 
 
