@@ -47,7 +47,8 @@ code { font-family: "Liberation Mono", monospace; font-size: 0.92em; background:
   padding: 0 0.2em; }
 .resultat { margin: 0.8rem 0; overflow-x: auto; }
 .resultat img { max-width: 100%; height: auto; }
-pre.texte { white-space: pre-wrap; font-family: inherit; font-size: 1rem; margin: 0; }
+pre { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }
+pre.texte { white-space: pre-wrap; font-size: 0.9rem; margin: 0; }  /* printed tables align */
 pre.avertissement { white-space: pre-wrap; font-size: 0.85rem; color: #6b4e00;
   background: #fff8e1; border-left: 4px solid #E69F00; padding: 0.4rem 0.6rem; }
 pre.erreur { white-space: pre-wrap; font-size: 0.9rem; color: #8a1c00; background: #fdecea;
