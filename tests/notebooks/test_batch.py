@@ -263,3 +263,50 @@ def test_dead_kernel_and_timeout_are_reported_and_the_worker_recovers(tmp_path):
         "Délai dépassé : une cellule du carnet a duré plus de 8 s"
     )
     assert (tmp_path / "sortie" / "296000011" / "296000011_carnet.html").is_file()
+
+
+def test_scenario_batch_writes_the_scenario_tables_and_redoes_on_a_new_file(tmp_path):
+    scenario = tmp_path / "scenario_a.yaml"
+    scenario.write_text(
+        (REPO / "data" / "scenarios" / "scenario_a.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    notebook = REPO / "notebooks" / "02_scenarios.ipynb"
+    out = tmp_path / "scenarios"
+    args = ["batch", "--territoires", "296000011", "--notebook", str(notebook)]
+    args += ["--scenario", str(scenario), "--sortie", str(out), "--sans-barre"]
+    assert main(args) == 0
+    folder = out / "296000011"
+    stem = "296000011_02_scenarios"
+    sheets = _xlsx_values(folder / f"{stem}.xlsx")
+    head, *rows = sheets["Synthèse"]
+    by_year = {r[head.index("annee")]: r for r in rows}
+    places = {y: r[head.index("places_total")] for y, r in by_year.items()}
+    # scenario_a.yaml by hand: 2 102 places in the base year; a 24-place PSU crèche in 2026;
+    # in 2027 a 12-place MAM opens and six childminders leave (6 × 3,5 places each)
+    assert places[2025] == 2102
+    assert places[2026] == 2102 + 24
+    assert places[2027] == pytest.approx(2102 + 24 + 12 - 6 * 3.5)
+    # running costs in 2026: 24 crèche places × 16 000 € + 40 ALSH places × 800 h × 4,50 €
+    cost = by_year[2026][head.index("cout_fonctionnement")]
+    assert cost == pytest.approx(24 * 16_000 + 40 * 800 * 4.5)
+    report = (folder / f"{stem}.html").read_text(encoding="utf-8")
+    assert "Scénario A — crèche PSU à Valmont" in report and "528\u202f000" in report
+    manifest = json.loads((out / "manifeste.json").read_text(encoding="utf-8"))
+    entry = manifest["territoires"]["296000011"]
+    assert entry["parametres"]["scenario"] == str(scenario)
+    assert manifest["scenario"]["chemin"] == str(scenario)
+
+    # the same file again: up to date; an edited scenario: redone
+    assert main(args) == 0
+    assert json.loads((out / "manifeste.json").read_text(encoding="utf-8"))["execution"][
+        "a_jour"
+    ] == ["296000011"]
+    scenario.write_text(
+        scenario.read_text(encoding="utf-8").replace("places: 24", "places: 30"), encoding="utf-8"
+    )
+    assert main(args) == 0
+    sheets = _xlsx_values(folder / f"{stem}.xlsx")
+    head, *rows = sheets["Synthèse"]
+    places_2026 = next(r for r in rows if r[0] == 2026)[head.index("places_total")]
+    assert places_2026 == 2102 + 30
