@@ -19,13 +19,15 @@ kernel's temporary file names blanked, see ``tests/notebooks/test_batch.py``).
 Prints both times, the time per commune, the ratio and the load average of the machine in
 French. The machine is shared: the load average tells whether other work was running.
 
-Measured on the project's 2-core machine (November 2026, 120 communes): Papermill loop 593.1 s
-(4.94 s per commune), ``territoire batch`` 143.0 s (1.19 s per commune): 4.1 times faster,
-report content identical for 120 communes out of 120. The batch is then CPU-bound: each
-territory costs about 2.3 CPU-seconds (the notebook's own work, two thirds of it SVG rendering
-by vl-convert, plus 0.3 s of XLSX, HTML and messages), so two cores cap it near 1.15 s per
-commune; what remains of the loop's 4.9 s per commune is kernel start, imports, data loading
-and first renders, paid once per worker by the batch.
+Measured on the project's 2-core machine (29 November 2026, 120 communes, one run): Papermill
+loop 468.8 s (3.91 s per commune), ``territoire batch`` 74.8 s (0.62 s per commune): 6.3 times
+faster, report content identical for 120 communes out of 120 (earlier that day, before the
+last chart and needs-index changes: 454.0 s against 78.4 s, 5.8 times). The batch is CPU-bound: each territory costs about
+1.2 CPU-seconds (the notebook's own work, mostly Vega rendering SVG through vl-convert, whose
+text measurement costs about 0.09 ms per character of every label, plus 0.15 s of XLSX and
+0.08 s of report and messages), so two cores give about 0.6 s per commune; what remains of the
+loop's 3.9 s per commune is kernel start, imports, data loading and first renders, paid once
+per worker by the batch. Three workers on two cores were not faster (72.9 s against 69.7 s).
 """
 
 from __future__ import annotations
