@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, french
 from .errors import TerritoireError
 from .notebook_report import notebook_title, report_html
 
@@ -1139,19 +1139,12 @@ a:focus{outline:3px solid #f5a623}
 """
 
 
-def _fr(value: float | None, decimals: int = 0) -> str:
-    if value is None:
-        return "n.d."
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
 def _figure_cell(fig: dict | None, decimals: int) -> str:
     if not fig:
         return '<td class="n">n.d.</td>'
     if fig.get("masque"):
         return f'<td class="n">secret ({fig.get("annee")})</td>'
-    return f'<td class="n">{_fr(fig.get("valeur"), decimals)} ({fig.get("annee")})</td>'
+    return f'<td class="n">{french.number(fig.get("valeur"), decimals)} ({fig.get("annee")})</td>'
 
 
 def render_index(manifest: dict) -> str:
@@ -1189,7 +1182,7 @@ def render_index(manifest: dict) -> str:
             f"{_figure_cell(figs.get('population'), 0)}"
             f"{_figure_cell(figs.get('enfants_0_2'), 0)}"
             f"{_figure_cell(figs.get('taux_couverture_global'), 1)}"
-            f'<td class="n">{_fr(duree, 1) + " s" if duree is not None else "—"}</td>'
+            f'<td class="n">{french.number(duree, 1) + " s" if duree is not None else "—"}</td>'
             f"<td>{' · '.join(links) or '—'}</td></tr>"
         )
     refused = execution.get("refus") or {}
