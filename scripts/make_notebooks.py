@@ -42,7 +42,9 @@ disponibles), `source` (`"demo"` ou le dossier de vos fichiers avec son `manifes
         """from territoire_lib import charts
 from territoire_lib.dataset import load_territory
 from territoire_lib.diagnostic import diagnose
+from territoire_lib.notebook_display import show_whole_tables
 
+show_whole_tables()  # remarks and tables shown whole, not cut by pandas
 diag = diagnose(load_territory(source), territoire, annee)
 print(diag.resume)""",
     ),
@@ -222,7 +224,9 @@ seule démonstration ; sinon une adresse `postgresql://…` ou le chemin d'un fi
     (
         "code",
         """from territoire_lib import charts, evaluation
+from territoire_lib.notebook_display import show_whole_tables
 
+show_whole_tables()  # remarks and tables shown whole, not cut by pandas
 suivi = evaluation.evaluate_plan(ctg, annee, base=base)
 print(suivi.resume())""",
     ),

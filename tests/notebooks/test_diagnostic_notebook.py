@@ -61,3 +61,21 @@ def test_runs_for_every_epci(code, tmp_path):
     assert d.sppe_territoire in text
     assert kinds.count("image/svg+xml") >= 8
     assert "application/vnd.vegalite.v5+json" not in kinds  # nothing needing a CDN
+
+
+def test_a_small_commune_shows_its_remarks_whole(tmp_path):
+    # Bréval-la-Côte (1 253 inhabitants): Filosofi does not publish its poverty rate; the
+    # remark says so in 100 characters, which pandas would cut at 50 (« … »)
+    nb = pm.execute_notebook(
+        str(NOTEBOOK), str(tmp_path / "out.ipynb"),
+        parameters={"territoire": "96003"}, cwd=str(REPO), kernel_name="python3",
+        start_timeout=60, execution_timeout=300, progress_bar=False,
+    )  # fmt: skip
+    html = "".join(
+        out.get("data", {}).get("text/html", "")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+    )
+    remark = diagnose(DEMO, "96003").theme_table("contexte").loc["Taux de pauvreté", "Remarques"]
+    assert len(remark) > 50 and remark in html.replace("&#x27;", "'")
+    assert "...</td>" not in html
