@@ -9,7 +9,8 @@ nbconvert's HTML exporter produces the same content but costs about 0.17 s of CP
 diagnostic notebook (Jinja templates, BeautifulSoup passes, nbformat validation); this page
 costs about 5 ms, which matters when ``territoire batch`` writes one report per commune.
 
-Cells tagged ``remove-cell`` are left out; cells tagged ``remove-output`` show no result.
+Cells tagged ``remove-cell`` are left out; cells tagged ``remove-output`` show no result. From
+three level-2 headings on, a table of contents (« Sommaire ») follows the introduction.
 """
 
 from __future__ import annotations
@@ -55,10 +56,14 @@ pre.erreur { white-space: pre-wrap; font-size: 0.9rem; color: #8a1c00; backgroun
   border-left: 4px solid #D55E00; padding: 0.4rem 0.6rem; }
 table { border-collapse: collapse; font-size: 0.9rem; margin: 0.3rem 0; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25rem 0.5rem; vertical-align: top; }
-thead th { background: #eef4f9; text-align: left; }
+thead th { background: #eef4f9; text-align: left !important; }  /* pandas: inline right */
 tbody tr:nth-child(even) { background: #fafafa; }
 td { text-align: left; font-variant-numeric: tabular-nums; }
 th[scope="row"], tbody th { text-align: left; font-weight: normal; }
+nav.sommaire { background: #f4f8fb; border-left: 4px solid #0072B2; padding: 0.5rem 1rem;
+  margin: 1rem 0; }
+nav.sommaire p { font-weight: bold; margin: 0.2rem 0; }
+nav.sommaire ul { margin: 0.2rem 0; padding-left: 0.2rem; list-style: none; }
 footer { margin-top: 3rem; font-size: 0.8rem; color: #555; border-top: 1px solid #ddd;
   padding-top: 0.5rem; }
 @media print {
@@ -137,6 +142,29 @@ def notebook_title(nb) -> str:
     return "Carnet"
 
 
+_H2 = re.compile(r"<h2>(.*?)</h2>", re.S)
+MIN_SECTIONS = 3  # a table of contents from three sections on
+
+
+def _with_contents(parts: list[str]) -> list[str]:
+    """Number the level-2 headings (``id="section-N"``) and put a table of contents linking to
+    them after the first block (the notebook's introduction)."""
+    titles: list[str] = []
+
+    def anchor(match: re.Match) -> str:
+        titles.append(match.group(1))
+        return f'<h2 id="section-{len(titles)}">{match.group(1)}</h2>'
+
+    parts = [_H2.sub(anchor, part) for part in parts]
+    if len(titles) < MIN_SECTIONS:
+        return parts
+    items = "\n".join(
+        f'<li><a href="#section-{i}">{text}</a></li>' for i, text in enumerate(titles, start=1)
+    )
+    nav = f'<nav class="sommaire" aria-label="Sommaire">\n<p>Sommaire</p>\n<ul>\n{items}\n</ul>\n</nav>'
+    return [parts[0], nav, *parts[1:]]
+
+
 def report_html(nb) -> str:
     """The report page of an executed notebook (a :mod:`nbformat` node or plain dict)."""
     parts: list[str] = []
@@ -151,6 +179,7 @@ def report_html(nb) -> str:
             shown = [h for h in (_output(o) for o in cell.get("outputs") or []) if h]
             if shown:
                 parts.append('<div class="resultat">' + "\n".join(shown) + "</div>")
+    parts = _with_contents(parts)
     title = _escaped(notebook_title(nb))
     body = "\n".join(parts)
     return (

@@ -107,3 +107,16 @@ def test_error_tags_and_title_fallbacks():
     )
     # empty results leave no empty block
     assert not re.search(r'<div class="resultat">\s*</div>', report_html(_notebook(_code())))
+
+
+def test_table_of_contents_from_three_sections():
+    sections = [nbformat.v4.new_markdown_cell(f"## {i}. Partie {i}\n\nTexte.") for i in (1, 2, 3)]
+    intro = nbformat.v4.new_markdown_cell("# Diagnostic\n\nIntroduction.")
+    body = report_html(_notebook(intro, *sections))
+    assert '<h2 id="section-2">2. Partie 2</h2>' in body
+    nav = body[body.index('<nav class="sommaire"') : body.index("</nav>")]
+    assert '<a href="#section-1">1. Partie 1</a>' in nav and '<a href="#section-3">' in nav
+    # after the introduction, before the first section
+    assert body.index("Introduction.") < body.index("<nav") < body.index('id="section-1"')
+    # two sections only: no table of contents
+    assert "<nav" not in report_html(_notebook(intro, *sections[:2]))
