@@ -1049,11 +1049,16 @@ def _run_processes(
                 failures += 1
                 bar.set_postfix_str(f"{failures} en échec", refresh=False)
     except BaseException:
-        # Ctrl-C or SIGTERM: do not drain the queue; the workers stop their kernels and exit
+        # Ctrl-C or SIGTERM: do not drain the queue; the workers stop their kernels and exit.
+        # The processes are listed before shutdown(), which forgets them.
+        workers = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        for proc in workers:
             with contextlib.suppress(Exception):
                 proc.terminate()
+        for proc in workers:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=15)
         raise
     finally:
         pool.shutdown(wait=True)

@@ -310,3 +310,49 @@ def test_scenario_batch_writes_the_scenario_tables_and_redoes_on_a_new_file(tmp_
     head, *rows = sheets["Synthèse"]
     places_2026 = next(r for r in rows if r[0] == 2026)[head.index("places_total")]
     assert places_2026 == 2102 + 30
+
+
+def test_sigterm_stops_the_batch_at_once_and_keeps_what_is_done(tmp_path):
+    """A scheduler stopping the batch (SIGTERM) must not leave it waiting for the territories
+    in progress: the workers and their kernels stop at once, and the manifest keeps the
+    territories already written. Here every territory but the first takes a minute."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    nb = nbformat.read(REPO / "notebooks" / "00_donnees.ipynb", as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell("import time\ntime.sleep(0 if territoire == '296000011' else 60)")
+    )
+    notebook = tmp_path / "lent.ipynb"
+    nbformat.write(nb, notebook)
+    out = tmp_path / "lot"
+    cmd = [sys.executable, "-m", "territoire_lib", "batch", "--notebook", str(notebook)]
+    cmd += ["--territoires", "296000011,296000029,296000037,296000045,296000052"]
+    cmd += ["--sortie", str(out), "--sans-barre", "--processus", "2"]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    first = out / "296000011" / "296000011_lent.html"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not first.is_file():
+        time.sleep(0.2)
+    time.sleep(1.0)  # both workers busy with a slow territory
+    family = psutil.Process(proc.pid).children(recursive=True)
+    assert sum("ipykernel" in " ".join(p.cmdline()) for p in family) == 2  # two warm kernels
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    stopped_after = time.monotonic() - sent
+    assert proc.returncode == 130 and "Interrompu" in stderr
+    # not the minute of the territories in progress
+    assert stopped_after < 20, f"arrêt en {stopped_after:.1f} s"
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive, [" ".join(p.cmdline()) for p in alive]
+    manifest = json.loads((out / "manifeste.json").read_text(encoding="utf-8"))
+    assert {c: e["statut"] for c, e in manifest["territoires"].items()} == {"296000011": "ok"}
+    entry = manifest["territoires"]["296000011"]
+    assert all((out / rel).is_file() for rel in entry["fichiers"].values())
