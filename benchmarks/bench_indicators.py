@@ -30,9 +30,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from synthetic import synthetic_geography  # noqa: E402
+
 from territoire_lib.dataset import Territory  # noqa: E402
 from territoire_lib.errors import LoadReport  # noqa: E402
-from territoire_lib.geo import Geography  # noqa: E402
 from territoire_lib.indicators import (  # noqa: E402
     LEVELS,
     clear_cache,
@@ -62,54 +63,11 @@ PLACE_SHARES = {
 }
 
 
-def departement_codes() -> list[str]:
-    metro = [f"{i:02d}" for i in range(1, 96) if i != 20] + ["2A", "2B"]
-    return metro + ["971", "972", "973", "974", "976"]  # 96 + 5 = 101
-
-
 def synthetic_france(n_communes: int, n_years: int, seed: int = 2024) -> Territory:
     rng = np.random.default_rng(seed)
-    deps = departement_codes()
-    # overseas départements (3-character codes) hold few communes, as in France (17 to 34):
-    # their commune codes have only two digits left
-    weight = np.array([0.05 if len(d) == 3 else 1.0 for d in deps])
-    dep_of = np.sort(rng.choice(len(deps), size=n_communes, p=weight / weight.sum()))
-    codes, seen = [], {}
-    for d in dep_of:
-        k = seen.get(d, 0) + 1
-        seen[d] = k
-        dep = deps[d]
-        codes.append(f"{dep}{k:03d}" if len(dep) == 2 else f"{dep}{k:02d}")
-    codes = np.array(codes, dtype=object)
-    assert all(len(c) == 5 for c in codes), "codes commune de 5 caractères"
-    # ~1,250 EPCI: about 12 per département, consecutive communes
-    n_epci = 1250
-    epci_idx = np.minimum((np.arange(n_communes) * n_epci) // n_communes, n_epci - 1)
-    epci_codes = np.array([f"2{i:08d}" for i in range(n_epci)], dtype=object)
-    region_of_dep = {d: f"{(i % 18) + 1:02d}" for i, d in enumerate(deps)}
-    population = np.round(rng.lognormal(mean=6.3, sigma=1.3, size=n_communes)) + 20
-    communes = pd.DataFrame(
-        {
-            "code": codes.astype(str),
-            "nom": [f"Commune {c}" for c in codes],
-            "departement": [deps[d] for d in dep_of],
-            "region": [region_of_dep[deps[d]] for d in dep_of],
-            "epci": epci_codes[epci_idx].astype(str),
-            "population": population.astype("int64"),
-        }
-    )
-    geo = Geography(
-        communes=communes,
-        epcis=pd.DataFrame(
-            {"code": epci_codes.astype(str), "nom": [f"EPCI {c}" for c in epci_codes]}
-        ).assign(nature="CC"),
-        departements=pd.DataFrame({"code": deps, "nom": [f"Département {d}" for d in deps]}).assign(
-            region=[region_of_dep[d] for d in deps]
-        ),
-        regions=pd.DataFrame({"code": sorted(set(region_of_dep.values()))}).assign(
-            nom=lambda f: "Région " + f["code"]
-        ),
-    )
+    # overseas départements hold few communes, as in France (17 to 34)
+    geo, population = synthetic_geography(rng, n_communes, overseas_weight=0.05)
+    communes = geo.communes
     for p in range(200):
         start = int(rng.integers(0, n_communes - 10))
         size = int(rng.integers(2, 11))

@@ -37,10 +37,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from synthetic import synthetic_geography  # noqa: E402
+
 from territoire_lib import rules  # noqa: E402
 from territoire_lib.dataset import Territory  # noqa: E402
 from territoire_lib.demography import project_history  # noqa: E402
-from territoire_lib.geo import Geography  # noqa: E402
 from territoire_lib.key_figures import fr_number  # noqa: E402
 from territoire_lib.scenario import (  # noqa: E402
     Scenario,
@@ -59,49 +60,11 @@ PLACE_SHARES = {
 }
 
 
-def departement_codes() -> list[str]:
-    metro = [f"{i:02d}" for i in range(1, 96) if i != 20] + ["2A", "2B"]
-    return metro + ["971", "972", "973", "974", "976"]
-
-
 def synthetic_france(n: int, seed: int = 2025) -> Territory:
     rng = np.random.default_rng(seed)
-    deps = departement_codes()
     # overseas départements get fewer communes (their codes have 2 digits left: at most 99)
-    weights = np.array([0.2 if len(d) == 3 else 1.0 for d in deps])
-    dep_of = np.sort(rng.choice(len(deps), size=n, p=weights / weights.sum()))
-    counts: dict[int, int] = {}
-    codes = []
-    for d in dep_of:
-        counts[d] = counts.get(d, 0) + 1
-        dep = deps[d]
-        codes.append(f"{dep}{counts[d]:03d}" if len(dep) == 2 else f"{dep}{counts[d]:02d}")
-    n_epci = 1250
-    epci_codes = np.array([f"2{i:08d}" for i in range(n_epci)])
-    epci = epci_codes[np.minimum(np.arange(n) * n_epci // n, n_epci - 1)]
-    population = (np.round(rng.lognormal(6.3, 1.3, n)) + 20).astype("int64")
-    communes = pd.DataFrame(
-        {
-            "code": codes,
-            "nom": [f"Commune {c}" for c in codes],
-            "departement": [deps[d] for d in dep_of],
-            "region": [f"{(d % 18) + 1:02d}" for d in dep_of],
-            "epci": epci,
-            "population": population,
-        }
-    )
-    geo = Geography(
-        communes=communes,
-        epcis=pd.DataFrame({"code": epci_codes, "nom": [f"EPCI {c}" for c in epci_codes]}).assign(
-            nature="CC"
-        ),
-        departements=pd.DataFrame({"code": deps, "nom": [f"Département {d}" for d in deps]}).assign(
-            region=[f"{(i % 18) + 1:02d}" for i in range(len(deps))]
-        ),
-        regions=pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 19)]}).assign(
-            nom=lambda f: "Région " + f["code"]
-        ),
-    )
+    geo, population = synthetic_geography(rng, n, overseas_weight=0.2)
+    communes = geo.communes
     geo.add_perimeter("FRANCE", "France synthétique", communes["code"])
     # children: a share of the population, an annual trend per commune, census noise
     kids = population * rng.uniform(0.02, 0.045, n)
