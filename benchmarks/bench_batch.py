@@ -19,10 +19,11 @@ kernel's temporary file names blanked, see ``tests/notebooks/test_batch.py``).
 Prints both times, the time per commune, the ratio and the load average of the machine in
 French. The machine is shared: the load average tells whether other work was running.
 
-Measured on the project's 2-core machine (29 November 2026, 120 communes, one run): Papermill
-loop 468.8 s (3.91 s per commune), ``territoire batch`` 74.8 s (0.62 s per commune): 6.3 times
-faster, report content identical for 120 communes out of 120 (earlier that day, before the
-last chart and needs-index changes: 454.0 s against 78.4 s, 5.8 times). The batch is CPU-bound: each territory costs about
+Measured on the project's 2-core machine (29 November 2026, 120 communes, final code of that
+day): Papermill loop 465.5 s (3.88 s per commune), ``territoire batch`` 72.5 s (0.60 s per
+commune): 6.4 times faster, report content identical for 120 communes out of 120 (earlier runs
+that day: 468.8 s against 74.8 s, 6.3 times; 454.0 s against 78.4 s, 5.8 times, before the
+chart layout and needs-index changes). The batch is CPU-bound: each territory costs about
 1.2 CPU-seconds (the notebook's own work, mostly Vega rendering SVG through vl-convert, whose
 text measurement costs about 0.09 ms per character of every label, plus 0.15 s of XLSX and
 0.08 s of report and messages), so two cores give about 0.6 s per commune; what remains of the
