@@ -147,11 +147,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _unreachable(engine: Engine, exc: Exception) -> DatabaseError:
+    """A French message; the driver's own words (often English) come last, marked as the
+    technical detail to pass on to whoever runs the server."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return DatabaseError(
         f"La base de données « {display_url(str(engine.url.render_as_string(False)))} » est "
-        f"inaccessible ({type(exc).__name__} : {str(exc).splitlines()[0] if str(exc) else ''})."
-        " Vérifiez l'adresse (variable TERRITOIRE_DB ou option --base), que le serveur est "
-        "démarré et que vous avez les droits."
+        "inaccessible. Vérifiez l'adresse (variable TERRITOIRE_DB ou option --base), que le "
+        "serveur est démarré et que vous avez les droits."
+        + (f" Détail technique, pour le service informatique : {detail[0]}" if detail else "")
     )
 
 

@@ -80,5 +80,10 @@ def test_unreachable_server_is_a_french_error():
     # port 1 on the loopback: nobody listens, the connection is refused at once
     with pytest.raises(db.DatabaseError, match="inaccessible") as err:
         db.open_database("postgresql://personne@127.0.0.1:1/base")
-    assert "TERRITOIRE_DB" in str(err.value)
+    message = str(err.value)
+    assert "TERRITOIRE_DB" in message
+    # French first; the driver's words only after, marked as the technical detail
+    french, _, detail = message.partition(" Détail technique, pour le service informatique : ")
+    assert french.endswith("que vous avez les droits.") and "OperationalError" not in french
+    assert "127.0.0.1" in detail and "port 1" in detail
     db.dispose_engines()
