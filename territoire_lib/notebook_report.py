@@ -32,6 +32,9 @@ MIME_ORDER = (
     "text/plain",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# printed text laid out in columns (runs of spaces between words, rules of dashes): shown in a
+# monospace font; prose (summaries, lists) in the page's font
+_ALIGNED = re.compile(r"\S {2,}\S|[─—-]{3,}|\t")
 _SVG_TITLE = re.compile(r'role-title-text"[^>]*>\s*<text[^>]*>([^<]*)</text>')
 
 STYLE = """
@@ -49,7 +52,9 @@ code { font-family: "Liberation Mono", monospace; font-size: 0.92em; background:
 .resultat { margin: 0.8rem 0; overflow-x: auto; }
 .resultat img { max-width: 100%; height: auto; }
 pre { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }
-pre.texte { white-space: pre-wrap; font-size: 0.9rem; margin: 0; }  /* printed tables align */
+pre.texte { white-space: pre-wrap; margin: 0; font-family: inherit; font-size: 1rem; }
+pre.tableau { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace;
+  font-size: 0.9rem; }  /* printed tables keep their columns aligned */
 pre.avertissement { white-space: pre-wrap; font-size: 0.85rem; color: #6b4e00;
   background: #fff8e1; border-left: 4px solid #E69F00; padding: 0.4rem 0.6rem; }
 pre.erreur { white-space: pre-wrap; font-size: 0.9rem; color: #8a1c00; background: #fdecea;
@@ -113,14 +118,19 @@ def _rich(data: dict) -> str:
         return f'<img src="data:{mime};base64,{value.strip()}" alt="Image">'
     if mime == "text/markdown":
         return _markdown()(value)
-    return f'<pre class="texte">{_escaped(value)}</pre>'
+    css = "texte tableau" if _ALIGNED.search(value) else "texte"
+    return f'<pre class="{css}">{_escaped(value)}</pre>'
 
 
 def _output(out: dict) -> str:
     kind = out.get("output_type")
     if kind == "stream":
-        css = "avertissement" if out.get("name") == "stderr" else "texte"
-        return f'<pre class="{css}">{_escaped(_text(out.get("text")))}</pre>'
+        text = _text(out.get("text"))
+        if out.get("name") == "stderr":
+            css = "avertissement"
+        else:
+            css = "texte tableau" if _ALIGNED.search(text) else "texte"
+        return f'<pre class="{css}">{_escaped(text)}</pre>'
     if kind in ("display_data", "execute_result"):
         return _rich(out.get("data") or {})
     if kind == "error":

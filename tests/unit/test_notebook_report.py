@@ -120,3 +120,16 @@ def test_table_of_contents_from_three_sections():
     assert body.index("Introduction.") < body.index("<nav") < body.index('id="section-1"')
     # two sections only: no table of contents
     assert "<nav" not in report_html(_notebook(intro, *sections[:2]))
+
+
+def test_printed_tables_keep_a_monospace_font_prose_does_not():
+    table = "Année  Places  Couverture\n─────  ──────  ──────────\n2024   2 102        60,8\n"
+    prose = "Petite enfance : 12 indicateurs sur 13 ; 4 alertes :\n- Enfants de 0 à 2 ans : en baisse.\n"
+    nb = _notebook(
+        _code(nbformat.v4.new_output("stream", name="stdout", text=table)),
+        _code(nbformat.v4.new_output("stream", name="stdout", text=prose)),
+    )
+    body = report_html(nb)
+    assert f'<pre class="texte tableau">{table}</pre>' in body
+    assert '<pre class="texte">Petite enfance : 12 indicateurs sur 13 ; 4 alertes :' in body
+    assert 'pre.tableau { font-family: "Liberation Mono"' in body
