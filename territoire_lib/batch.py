@@ -1152,6 +1152,25 @@ def _figure_cell(fig: dict | None, decimals: int) -> str:
     return f'<td class="n">{french.number(fig.get("valeur"), decimals)} ({fig.get("annee")})</td>'
 
 
+def _french_time(stamp: str) -> str:
+    """« 2026-11-29T13:28:47+00:00 » → « 29 novembre 2026 à 14 h 28 (heure de Paris) »; as it
+    is if it is not a date. UTC when the time zone database is missing."""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp or "")
+    zone = ""
+    if when.tzinfo is not None:
+        try:
+            from zoneinfo import ZoneInfo
+
+            when, zone = when.astimezone(ZoneInfo("Europe/Paris")), "heure de Paris"
+        except Exception:  # no tz database: keep the stamp's own offset
+            zone = when.strftime("%Z")
+    text = f"{french.long_date(when.date())} à {when.hour} h {when.minute:02d}"
+    return f"{text} ({zone})" if zone else text
+
+
 def render_index(manifest: dict) -> str:
     """The French index page: every territory, its status, key figures and links."""
     esc = html.escape
@@ -1205,7 +1224,7 @@ def render_index(manifest: dict) -> str:
     n_refused = sum(1 for c in refused if c not in entries)
     n_fail += n_refused
     fictif = " Données fictives (démonstration)." if data.get("fictif") else ""
-    when = execution.get("fin", "")
+    when = _french_time(execution.get("fin", ""))
     head = (
         f"{len(entries) + n_refused} territoire{'s' if len(entries) + n_refused > 1 else ''}, "
         f"{n_fail} en échec. Données : {esc(str(data.get('nom', '')))} (somme de contrôle "

@@ -110,7 +110,11 @@ def test_damaged_manifest_means_redo(tmp_path):
 def test_index_is_french_accessible_and_escaped():
     manifest = {
         "donnees": {"nom": "Démo", "fictif": True, "somme_controle": "abc"},
-        "execution": {"fin": "2026-11-29", "executeur": "2 processus", "refus": {}},
+        "execution": {
+            "fin": "2026-11-29T13:28:47+00:00",
+            "executeur": "2 processus",
+            "refus": {},
+        },
         "territoires": {
             "96001": {
                 "nom": "Valmont <b>",
@@ -143,7 +147,17 @@ def test_index_is_french_accessible_and_escaped():
     assert "Erreur dans le carnet (cellule [3]) : « x » &amp; co" in page
     assert '<a href="96001/r.html">rapport HTML' in page and "carnet exécuté" in page
     assert "2 territoires, 1 en échec" in page and "Données fictives" in page
+    # the time of the run in French, Paris time (UTC+1 in November)
+    assert "Dernière exécution : 29 novembre 2026 à 14 h 28 (heure de Paris)" in page
     assert "<script" not in page and "http" not in page
+
+
+def test_run_time_in_paris_time():
+    assert batch._french_time("2026-07-01T09:05:00+00:00") == (
+        "1er juillet 2026 à 11 h 05 (heure de Paris)"  # UTC+2 in summer
+    )
+    assert batch._french_time("2026-07-01T09:05:00") == "1er juillet 2026 à 9 h 05"
+    assert batch._french_time("hier") == "hier"  # not a date: as it is
 
 
 def test_index_lists_refused_codes():
