@@ -96,6 +96,14 @@ def _escaped(text: str) -> str:
     return html.escape(_ANSI.sub("", text), quote=False)
 
 
+def _pre(text: str, css: str | None = None) -> str:
+    """Printed text as a ``<pre>``; by default « texte », plus « tableau » when it is laid
+    out in columns."""
+    if css is None:
+        css = "texte tableau" if _ALIGNED.search(text) else "texte"
+    return f'<pre class="{css}">{_escaped(text)}</pre>'
+
+
 def _svg_title(svg: str) -> str:
     """The chart's own title (Vega writes it last), for the image's alternative text."""
     found = _SVG_TITLE.findall(svg)
@@ -118,24 +126,19 @@ def _rich(data: dict) -> str:
         return f'<img src="data:{mime};base64,{value.strip()}" alt="Image">'
     if mime == "text/markdown":
         return _markdown()(value)
-    css = "texte tableau" if _ALIGNED.search(value) else "texte"
-    return f'<pre class="{css}">{_escaped(value)}</pre>'
+    return _pre(value)
 
 
 def _output(out: dict) -> str:
     kind = out.get("output_type")
     if kind == "stream":
         text = _text(out.get("text"))
-        if out.get("name") == "stderr":
-            css = "avertissement"
-        else:
-            css = "texte tableau" if _ALIGNED.search(text) else "texte"
-        return f'<pre class="{css}">{_escaped(text)}</pre>'
+        return _pre(text, "avertissement" if out.get("name") == "stderr" else None)
     if kind in ("display_data", "execute_result"):
         return _rich(out.get("data") or {})
     if kind == "error":
         what = f"{out.get('ename', 'Erreur')} : {out.get('evalue', '')}"
-        return f'<pre class="erreur">{_escaped(what)}</pre>'
+        return _pre(what, "erreur")
     return ""
 
 
