@@ -350,10 +350,8 @@ def needs_index_map(
 
 
 def _bar_text(frame: pd.DataFrame, decimals: int) -> pd.Series:
-    from .key_figures import fr_number
-
     status = _status_of(frame)
-    text = frame["valeur"].map(lambda v: fr_number(float(v), decimals) if pd.notna(v) else "")
+    text = frame["valeur"].map(lambda v: french.number(float(v), decimals) if pd.notna(v) else "")
     return text.where(status == "", status.replace({SECRET_LABEL: "secret", MISSING_LABEL: "n.d."}))
 
 

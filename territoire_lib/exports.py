@@ -21,17 +21,15 @@ decimals are given row by row in the hidden ``_decimales`` column).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import TerritoireError
+from .files import atomic_path, output_path
 
 DEFINITIONS_SHEET = "Définitions et sources"
 SECRET_TEXTS = {"secret", "n.d."}
@@ -108,35 +106,6 @@ def _sheet_name(name: str, used: set[str]) -> str:
         n += 1
     used.add(clean.lower())
     return clean
-
-
-def _target(path: str | Path, suffix: str, overwrite: bool) -> Path:
-    path = Path(path)
-    if path.suffix.lower() != suffix:
-        raise TerritoireError(
-            f"Nom de fichier « {path.name} » inattendu : attendu un fichier {suffix}."
-        )
-    if path.exists() and not overwrite:
-        raise TerritoireError(
-            f"Le fichier « {path} » existe déjà : il n'est pas remplacé. Choisissez un autre "
-            "nom ou supprimez-le d'abord."
-        )
-    if not path.parent.exists():
-        raise TerritoireError(f"Le dossier « {path.parent} » n'existe pas.")
-    return path
-
-
-@contextlib.contextmanager
-def _atomic(path: Path):
-    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # -- what to write ------------------------------------------------------------------------------
@@ -243,7 +212,7 @@ def to_xlsx(source, path: str | Path, *, overwrite: bool = False, title: str = "
     """
     from openpyxl import Workbook
 
-    path = _target(path, ".xlsx", overwrite)
+    path = output_path(path, ".xlsx", overwrite)
     sheets = _as_sheets(source)
     wb = Workbook()
     wb.remove(wb.active)
@@ -254,7 +223,7 @@ def to_xlsx(source, path: str | Path, *, overwrite: bool = False, title: str = "
     if title:
         wb.properties.title = title
     wb.properties.creator = "Territoire"
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
 
@@ -284,9 +253,9 @@ def _csv_text(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(source, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a table (an indicator table, a diagnostic's indicators, or any frame) as a CSV
     for Excel FR: ``;`` separator, UTF-8 with BOM, decimal comma. Returns the path written."""
-    path = _target(path, ".csv", overwrite)
+    path = output_path(path, ".csv", overwrite)
     text = _csv_text(_as_table(source))
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         text.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 

@@ -1373,10 +1373,10 @@ def _records(doc: PlanDocument) -> dict[str, Any]:
 
 
 def _save(wb, path: str | Path, overwrite: bool) -> Path:
-    from ..exports import _atomic, _target
+    from ..files import atomic_path, output_path
 
-    target = _target(path, ".xlsx", overwrite)
-    with _atomic(target) as tmp:
+    target = output_path(path, ".xlsx", overwrite)
+    with atomic_path(target) as tmp:
         wb.save(tmp)
     return target
 
