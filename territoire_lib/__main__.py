@@ -1,3 +1,5 @@
+"""`python -m territoire_lib`: the same as the `territoire` command (layer « applications »)."""
+
 import sys
 
 from .cli import main
