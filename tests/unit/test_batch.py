@@ -11,6 +11,8 @@ import nbformat
 import pytest
 
 from territoire_lib import batch
+from territoire_lib.batch import runner
+from territoire_lib.batch.outputs import _french_time, _up_to_date
 from territoire_lib.dataset import load_territory
 from territoire_lib.errors import TerritoireError
 
@@ -89,14 +91,14 @@ def _entry(tmp_path, key):
 def test_up_to_date_needs_same_key_files_and_checksums(tmp_path):
     key = {"parametres": {"territoire": "96001"}, "carnet": "abc", "donnees": "d1"}
     entry = _entry(tmp_path, key)
-    assert batch._up_to_date(entry, key, tmp_path)
-    assert not batch._up_to_date(entry, {**key, "donnees": "d2"}, tmp_path)
-    assert not batch._up_to_date({**entry, "statut": "echec"}, key, tmp_path)
-    assert not batch._up_to_date(None, key, tmp_path)
+    assert _up_to_date(entry, key, tmp_path)
+    assert not _up_to_date(entry, {**key, "donnees": "d2"}, tmp_path)
+    assert not _up_to_date({**entry, "statut": "echec"}, key, tmp_path)
+    assert not _up_to_date(None, key, tmp_path)
     (tmp_path / "a" / "x.xlsx").write_bytes(b"PK modified")
-    assert not batch._up_to_date(entry, key, tmp_path)
+    assert not _up_to_date(entry, key, tmp_path)
     (tmp_path / "a" / "x.xlsx").unlink()
-    assert not batch._up_to_date(entry, key, tmp_path)
+    assert not _up_to_date(entry, key, tmp_path)
 
 
 def test_damaged_manifest_means_redo(tmp_path):
@@ -153,11 +155,11 @@ def test_index_is_french_accessible_and_escaped():
 
 
 def test_run_time_in_paris_time():
-    assert batch._french_time("2026-07-01T09:05:00+00:00") == (
+    assert _french_time("2026-07-01T09:05:00+00:00") == (
         "1er juillet 2026 à 11 h 05 (heure de Paris)"  # UTC+2 in summer
     )
-    assert batch._french_time("2026-07-01T09:05:00") == "1er juillet 2026 à 9 h 05"
-    assert batch._french_time("hier") == "hier"  # not a date: as it is
+    assert _french_time("2026-07-01T09:05:00") == "1er juillet 2026 à 9 h 05"
+    assert _french_time("hier") == "hier"  # not a date: as it is
 
 
 def test_index_lists_refused_codes():
@@ -263,7 +265,7 @@ def _manifest_writes(monkeypatch):
             writes.append(len(json.loads(data)["territoires"]))
         real(path, data)
 
-    monkeypatch.setattr(batch, "write_atomic", counting)
+    monkeypatch.setattr(runner, "write_atomic", counting)
     return writes
 
 
@@ -271,9 +273,9 @@ CODES = ["96001", "96002", "96003", "96004", "96005"]
 
 
 def test_manifest_is_not_rewritten_after_every_territory(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "_run_processes", _fake_runner())
+    monkeypatch.setattr(runner, "_run_processes", _fake_runner())
     writes = _manifest_writes(monkeypatch)
-    monkeypatch.setattr(batch, "MANIFEST_EVERY", 3600.0)
+    monkeypatch.setattr(runner, "MANIFEST_EVERY", 3600.0)
     summary = batch.run_batch(tmp_path / "a", territoires=CODES, progress=False)
     assert sorted(summary.faits) == CODES
     # once before the work (nothing done yet) and once at the end: not once per territory
@@ -282,19 +284,19 @@ def test_manifest_is_not_rewritten_after_every_territory(tmp_path, monkeypatch):
     assert [e["statut"] for e in done["territoires"].values()] == ["ok"] * 5
 
     writes.clear()
-    monkeypatch.setattr(batch, "MANIFEST_EVERY", 0.0)  # due after every territory
+    monkeypatch.setattr(runner, "MANIFEST_EVERY", 0.0)  # due after every territory
     batch.run_batch(tmp_path / "b", territoires=CODES, progress=False)
     assert writes == [0, 1, 2, 3, 4, 5, 5]
 
 
 def test_an_interrupted_batch_keeps_what_it_did(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "MANIFEST_EVERY", 3600.0)
-    monkeypatch.setattr(batch, "_run_processes", _fake_runner(stop_after=2))
+    monkeypatch.setattr(runner, "MANIFEST_EVERY", 3600.0)
+    monkeypatch.setattr(runner, "_run_processes", _fake_runner(stop_after=2))
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch(tmp_path, territoires=CODES, progress=False)
     manifest = json.loads((tmp_path / batch.MANIFEST_NAME).read_text(encoding="utf-8"))
     assert list(manifest["territoires"]) == CODES[:2]
     # the next run redoes only the three others
-    monkeypatch.setattr(batch, "_run_processes", _fake_runner())
+    monkeypatch.setattr(runner, "_run_processes", _fake_runner())
     summary = batch.run_batch(tmp_path, territoires=CODES, progress=False)
     assert summary.a_jour == CODES[:2] and sorted(summary.faits) == CODES[2:]
