@@ -4,6 +4,10 @@ trajectories against the expected path, budget planned against spent.
 Same conventions as :mod:`territoire_lib.charts` (French locale through ``charts.to_svg``,
 Okabe–Ito palette, a title and a source line): the builders return charts, never display
 them. Statuses are shown by a symbol and a word as well as a colour.
+
+Layer « évaluation »; imports graphiques (:mod:`territoire_lib.charts`), :mod:`.constants`
+and :mod:`.wording` (never :mod:`.core`: the evaluation imports these builders, not the
+reverse).
 """
 
 from __future__ import annotations
@@ -12,15 +16,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import PALETTE, REFERENCE_COLOR, TERRITORY_COLOR, _config, _title
-from .evaluation import (
-    AT_RISK,
-    LATE,
-    ON_TRACK,
-    TOLERANCE,
-    pct,
-    status_label,
-)
+from ..charts import PALETTE, REFERENCE_COLOR, TERRITORY_COLOR, _config, _title
+from .constants import AT_RISK, LATE, ON_TRACK, TOLERANCE
+from .wording import pct, status_label
 
 # light bands behind the bars (the bar itself stays dark: contrast ≥ 4.5 against each band)
 BAND_COLORS = {LATE: "#f6d5c4", AT_RISK: "#fbe7bf", ON_TRACK: "#d3eee4"}
