@@ -2,6 +2,9 @@
 the file in the kernel and shows a ``data:`` link with a ``download`` attribute; the browser
 saves it when the link is clicked (keyboard: Tab then Entrée). Loading goes through
 ``FileUpload``.
+
+Layer « applications » (12): may import every lower layer (errors; exports lazily). Inside the
+package it imports only :mod:`.messages`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..errors import TerritoireError
-from .ui import LOG, error_html, esc, french_message
+from .messages import LOG, error_html, esc, french_message
 
 MIME = {
     ".png": "image/png",

@@ -3,12 +3,14 @@ French error messages (no traceback ever reaches the page), figure boxes with PN
 
 Results always go to ``HTML`` widgets: clearing an ``Output`` widget while Voilà first executes
 the notebook stalls about one page load in twenty (tech-notes, pitfall 4).
+
+The log, escaping and French error messages live in :mod:`.messages` (below this module and
+:mod:`.exports_widget`, which both use them); they stay importable from here. Layer
+« applications » (12): may import every lower layer (here errors; charts lazily).
 """
 
 from __future__ import annotations
 
-import html
-import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -17,31 +19,25 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..errors import TerritoireError
+from .exports_widget import DownloadButton
+from .messages import GENERIC_ERROR, LOG, error_html, esc, french_message
 
-LOG = logging.getLogger("territoire_lib.dashboard")
 CSS = "<style>" + Path(__file__).with_name("style.css").read_text(encoding="utf-8") + "</style>"
-GENERIC_ERROR = (
-    "Cette partie ne peut pas être affichée (données manquantes ou incohérentes). "
-    "Le reste du tableau de bord reste utilisable."
-)
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def french_message(exc: BaseException, fallback: str = GENERIC_ERROR) -> str:
-    """The French message of a library error; a generic French sentence for anything else
-    (a Python message may be English or technical: it goes to the server log only)."""
-    if isinstance(exc, TerritoireError):
-        return str(exc)
-    return fallback
-
-
-def error_html(message: str) -> str:
-    """A French error; a multi-line message (one problem per line) keeps its lines."""
-    text = "<br>".join(esc(line) for line in message.splitlines())
-    return f'<div class="tdb-erreur" role="alert" lang="fr">{text}</div>'
+__all__ = [
+    "CSS",
+    "GENERIC_ERROR",
+    "LOG",
+    "FigureBox",
+    "error_html",
+    "esc",
+    "figure_html",
+    "french_message",
+    "note_html",
+    "slug",
+    "table_html",
+]
 
 
 def note_html(message: str) -> str:
@@ -94,8 +90,6 @@ class FigureBox:
     """A chart shown as inline SVG with its caption sentence, and a PNG export button."""
 
     def __init__(self, fig_id: str, min_width: str = "480px"):
-        from .exports_widget import DownloadButton
-
         self.fig_id = fig_id
         self.chart = None
         self.filename = f"{fig_id}.png"
