@@ -19,6 +19,11 @@ new migration after changing :mod:`~territoire_lib.plan.models`::
 Every flush of a :class:`PlanSession` writes one :class:`~.models.AuditEntry` per inserted,
 updated or deleted row (who: ``session.info["user"]``; when: UTC; before / after as JSON), in
 the same transaction as the change itself.
+
+Layer: base partagée (``plan``). Imports the socle, and within ``plan`` :mod:`.models`,
+:mod:`.errors` (:class:`DatabaseError`, re-exported here) and :mod:`.conflicts` (the commit
+of :func:`session_scope`, which turns a lost race into a ``ConflictError``); never the
+service modules above it.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from ..errors import TerritoireError
+from .conflicts import commit
+from .errors import DatabaseError
 from .models import AUDITED, AuditEntry, Axis, Ctg, Fiche, FollowUpIndicator, utcnow
 
 ENV_VAR = "TERRITOIRE_DB"
@@ -46,10 +52,6 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO_DIR / "data" / "ctg" / "territoire.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class DatabaseError(TerritoireError):
-    """The plan database cannot be reached or is not in the expected state (French message)."""
 
 
 # -- URLs and engines ---------------------------------------------------------------------------
@@ -231,8 +233,6 @@ def session_scope(
     race on a fiche raises :class:`~territoire_lib.plan.service.ConflictError` (the losing
     version is kept). The database must already be migrated (see :func:`open_database`).
     """
-    from .service import commit
-
     session = PlanSession(bind=engine or get_engine(url), expire_on_commit=False)
     session.info["user"] = user or default_user()
     try:

@@ -220,7 +220,7 @@ COPIL = (
 
 def _catalogue_indicators(territory, fiches: dict[str, FicheSpec]) -> list[IndicatorSpec]:
     from ..indicators import load_catalogue
-    from .service import catalogue_values, computed_source
+    from .computed import catalogue_values, computed_source
 
     cat = load_catalogue()
     members = tuple(territory.geography.members(DEMO_EPCI))
