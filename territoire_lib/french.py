@@ -1,4 +1,5 @@
-"""French formatting of numbers, amounts, shares and dates: one place for every module.
+"""French formatting of numbers, amounts, shares, dates and plain-text tables: one place for
+every module.
 
 Thousands are separated by a narrow no-break space (U+202F), decimals by a comma; the euro
 sign and the percent sign are joined by a no-break space so they never wrap onto a new line.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
 NNBSP = "\u202f"  # thousands separator, and before « % »
@@ -86,3 +88,20 @@ def long_date(d: dt.date) -> str:
     """1 September 2025 → « 1er septembre 2025 »."""
     day = "1er" if d.day == 1 else str(d.day)
     return f"{day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def render_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> str:
+    """A plain-text table: columns padded to their widest cell; `right` = right-aligned."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("─" * w for w in widths)
+    return "\n".join([line(headers), sep, *(line(r) for r in rows)])

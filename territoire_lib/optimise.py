@@ -493,7 +493,8 @@ def candidates_from_scenario(
     left out. Returns (candidates, French notes).
     """
     from . import rules
-    from .scenario import FRR_FULL, _unit_funding, simulate
+    from .scenario import FRR_FULL, simulate
+    from .scenario.costs import _unit_funding
 
     if levier != "creche_psu":
         raise OptimisationError(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Sequence
+
+from ..french import render_table  # also imported from here by the other commands
 
 WARN = "⚠ à vérifier"
 FOOTNOTE = (
@@ -55,23 +56,6 @@ def clip(text: str, width: int | None) -> str:
     if sep and len(tail) < width // 2:
         return head[: width - len(tail) - 4] + "…" + sep + tail
     return text[: width - 1] + "…"
-
-
-def render_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
-) -> str:
-    """A plain-text table: columns padded to their widest cell; `right` = right-aligned."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        out = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(out).rstrip()
-
-    sep = "  ".join("─" * w for w in widths)
-    return "\n".join([line(headers), sep, *(line(r) for r in rows)])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,177 @@
+"""What a scenario file may say: the levers and actions, the hypotheses and co-financings with
+their defaults, French labels and sources, the top-level keys; the scenario errors.
+
+Owns the vocabulary every other module of :mod:`territoire_lib.scenario` reads; defines no
+behaviour beyond :func:`_deep_copy` of the defaults.
+
+Layer: scénarios (bottom of the package). Imports only the core layer
+(:mod:`territoire_lib.errors`); no other module of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import TerritoireError
+
+
+class ScenarioError(TerritoireError):
+    """A scenario cannot be simulated (French message)."""
+
+
+class ScenarioExistsError(TerritoireError, FileExistsError):
+    """The target scenario file exists and overwriting was not asked for (French message)."""
+
+
+# -- levers ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeverKind:
+    label: str
+    variable: str | None  # place variable it changes (None: no places)
+    under3: bool  # counts in the taux de couverture (children under 3)
+    funding: str  # eaje | alsh | none
+
+
+LEVERS: dict[str, LeverKind] = {
+    "creche_psu": LeverKind("Crèche PSU (multi-accueil)", "places_eaje_psu", True, "eaje"),
+    "micro_creche_paje": LeverKind("Micro-crèche PAJE", "places_eaje_hors_psu", True, "none"),
+    "mam": LeverKind(
+        "Maison d'assistants maternels (MAM)", "places_assistantes_maternelles", True, "none"
+    ),
+    "assistantes_maternelles": LeverKind(
+        "Assistantes maternelles", "places_assistantes_maternelles", True, "none"
+    ),
+    "alsh": LeverKind("Accueil de loisirs (ALSH)", "places_alsh", False, "alsh"),
+    "rpe": LeverKind("Relais petite enfance (RPE)", None, False, "none"),
+}
+ACTIONS = ("ouvrir", "fermer")
+LEVER_COLUMNS = [
+    "levier",
+    "commune",
+    "annee",
+    "action",
+    "places",
+    "assistantes",
+    "nom",
+    "cout_par_place",
+    "investissement_par_place",
+    "taux_occupation",
+    "participation_horaire",
+    "gestionnaire",
+    "en_qpv",
+    "ligne",
+    "rang",
+]
+_LEVER_KEYS = [c for c in LEVER_COLUMNS if c not in ("ligne", "rang")]
+PLACE_MODES = [k for k, v in LEVERS.items() if v.variable]
+
+# -- hypotheses -----------------------------------------------------------------------------------
+DEFAULT_HYPOTHESES: dict[str, Any] = {
+    "taux_occupation": 0.622,
+    "taux_facturation": 1.05,
+    "heures_ouverture_an": 2475.0,
+    "cout_par_place": {"creche_psu": 16000.0},
+    "investissement_par_place": {},
+    "participation_horaire": 1.30,
+    "ressources_mensuelles": None,
+    "couches_repas": True,
+    "gestionnaire": "public",
+    "ctg": True,
+    "tranche_territoire": "autre",
+    "bonus_attractivite": False,
+    "part_regime_general": 1.0,
+    "part_enfants_handicap": 0.0,
+    "part_enfants_bas_revenus": {
+        "creche_psu": 0.18,
+        "micro_creche_paje": 0.05,
+        "assistantes_maternelles": 0.06,
+        "garde_domicile": 0.04,
+    },
+    "places_par_assistante": 3.5,
+    "alsh": {
+        "heures_par_place": 800.0,
+        "cout_horaire": 4.0,
+        "participation_horaire": 0.8,
+        "plan_mercredi": False,
+        "part_heures_mercredi": 0.4,
+    },
+    "croissance_naissances": None,
+    "revalorisation_couts": 0.0,
+    "places_alsh_existantes": {},
+    "rpe_existants": [],
+}
+DEFAULT_COFINANCEMENTS: dict[str, Any] = {"autres_par_place": {}, "part_commune": 1.0}
+
+HYPOTHESIS_LABELS = {
+    "taux_occupation": "taux d'occupation des EAJE (heures réalisées / heures ouvertes)",
+    "taux_facturation": "taux de facturation (heures facturées / heures réalisées)",
+    "heures_ouverture_an": "heures d'ouverture par an et par place",
+    "cout_par_place": "coût de fonctionnement par place et par an",
+    "investissement_par_place": "coût d'investissement par place nouvelle",
+    "participation_horaire": "participation familiale horaire moyenne en EAJE",
+    "ressources_mensuelles": "ressources mensuelles moyennes des familles",
+    "couches_repas": "couches et repas fournis par le gestionnaire",
+    "gestionnaire": "gestionnaire (public ou privé)",
+    "ctg": "CTG signée (bonus territoire)",
+    "tranche_territoire": "tranche du bonus territoire hors QPV et FRR",
+    "bonus_attractivite": "revalorisation salariale ouvrant le bonus attractivité",
+    "part_regime_general": "part de ressortissants du régime général",
+    "part_enfants_handicap": "part des places d'EAJE occupées par des enfants en situation de "
+    "handicap",
+    "part_enfants_bas_revenus": "part des places occupées par des enfants de familles à bas "
+    "revenus, par mode",
+    "places_par_assistante": "places par assistante maternelle",
+    "alsh": "accueil de loisirs : heures par place, coût horaire, participation, Plan mercredi",
+    "croissance_naissances": "taux de croissance annuel des naissances (ou des 0-2 ans)",
+    "revalorisation_couts": "revalorisation annuelle des coûts",
+    "places_alsh_existantes": "places d'ALSH existantes par commune",
+    "rpe_existants": "communes disposant déjà d'un relais petite enfance",
+    "autres_par_place": "cofinancements d'autres financeurs par place et par an",
+    "part_commune": "part du reste à charge payée par la commune",
+}
+# defaults backed by a source; the others, when used, are listed « à vérifier »
+HYPOTHESIS_SOURCES = {
+    "taux_occupation": "taux d'occupation réel des EAJE hors micro-crèches, 62,2 % des heures "
+    "ouvertes (réponse ministérielle, nosdeputes.fr)",
+    "cout_par_place.creche_psu": "coût moyen d'une place de crèche, 16 000 € par an (circulaire "
+    "CNAF 2021-004)",
+    "part_enfants_bas_revenus": "parts d'enfants de familles à bas revenus parmi les enfants "
+    "accueillis en 2022 (evaluation.securite-sociale.fr)",
+}
+_UNSOURCED_DEFAULTS = {
+    "taux_facturation": "taux de facturation 105 %",
+    "heures_ouverture_an": "2 475 heures d'ouverture par an (11 h × 225 jours)",
+    "participation_horaire": "participation familiale moyenne 1,30 €/h",
+    "places_par_assistante": "3,5 places par assistante maternelle",
+    "alsh": "ALSH : 800 heures par place, 4 €/h de coût, 0,80 €/h payés par les familles",
+}
+
+TOP_KEYS = [
+    "nom",
+    "description",
+    "territoire",
+    "source",
+    "annee_base",
+    "horizon",
+    "hypotheses",
+    "cofinancements",
+    "leviers",
+]
+_REQUIRED_TOP = ["nom", "territoire", "annee_base", "horizon"]
+_ALSH_KEYS = list(DEFAULT_HYPOTHESES["alsh"])
+_SHARE_KEYS = [
+    "creche_psu",
+    "micro_creche_paje",
+    "assistantes_maternelles",
+    "mam",
+    "garde_domicile",
+]
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
