@@ -12,6 +12,10 @@ first, then the kernel waits for the request and applies its parameters
 Nothing here computes a figure: the tabs lay out what :func:`diagnostic.diagnose`,
 :func:`scenario.simulate` and :mod:`optimise` return. A failure anywhere becomes a French
 message in the part concerned; the rest of the page keeps working.
+
+Layer « applications » (12): may import every lower layer (here dataset, diagnostic). Inside
+the package it imports the tabs (:mod:`.scenario_tab`, :mod:`.themes`), :mod:`.selection` and
+:mod:`.ui`.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The territory shown is the most precise choice made: the commune if one is chosen, else the
 EPCI or perimeter, else the département. :meth:`TerritorySelector.select` sets the three
 lists from any code (a link ``?territoire=CODE``).
+
+Layer « applications » (12): may import every lower layer (here geo). Inside the package it
+imports :mod:`.ui` only.
 """
 
 from __future__ import annotations

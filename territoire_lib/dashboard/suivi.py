@@ -16,6 +16,9 @@ was shown, the save is refused with a French message and the value now stored is
 URL parameters: ``?ctg=CODE&annee=2024``. Results go to ``HTML`` widgets only (no
 ``Output`` widget cleared at start-up: tech-notes, pitfall 4); a failure anywhere becomes a
 French message in the part concerned, never a traceback.
+
+Layer « applications » (12): may import every lower layer (here evaluation, plan, errors).
+Inside the package it imports :mod:`.ui` and :mod:`.selection`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ and the time series of a chosen indicator, alerts in French sentences, PNG and X
 Every number comes from :func:`territoire_lib.diagnostic.diagnose` (itself built on
 ``indicators.indicator_table``); this module only lays it out. A tab is drawn when it is
 shown (the others wait until they are opened).
+
+Layer « applications » (12): may import every lower layer (here charts, diagnostic,
+indicators, key_figures). Inside the package it imports :mod:`.exports_widget` and :mod:`.ui`.
 """
 
 from __future__ import annotations
@@ -170,7 +173,24 @@ def series_caption(row: dict, ind, name: str) -> str:
 
 
 # -- tabs -----------------------------------------------------------------------------------------
-class ThemeTab:
+class _DiagnosticTab:
+    """What the theme tabs and the summary share: ``set_diagnostic`` marks the tab to redraw,
+    ``render`` draws it only when it is due (a new diagnostic not drawn yet). The tab's
+    ``__init__`` sets ``diag`` to None and ``dirty`` to False."""
+
+    def set_diagnostic(self, diag) -> None:
+        self.diag = diag
+        self.dirty = True
+
+    def _due(self) -> bool:
+        """Whether there is a new diagnostic to draw; if so, it counts as drawn from now on."""
+        if not self.dirty or self.diag is None:
+            return False
+        self.dirty = False
+        return True
+
+
+class ThemeTab(_DiagnosticTab):
     """One theme tab. ``set_diagnostic`` marks it to redraw; ``render`` draws it."""
 
     def __init__(self, spec: ThemeSpec, territory):
@@ -218,14 +238,9 @@ class ThemeTab:
         t = self.diag.table
         return t[t["theme"].isin(self.spec.themes)]
 
-    def set_diagnostic(self, diag) -> None:
-        self.diag = diag
-        self.dirty = True
-
     def render(self) -> None:
-        if not self.dirty or self.diag is None:
+        if not self._due():
             return
-        self.dirty = False
         cat = load_catalogue_full()
         d = self.diag
         self.status.value = ""
@@ -347,7 +362,7 @@ class ThemeTab:
         return xlsx_bytes(sheets, title=title), f"{slug(self.spec.key)}-{slug(d.nom)}.xlsx"
 
 
-class SummaryTab:
+class SummaryTab(_DiagnosticTab):
     """« Synthèse »: summary, context, children by age, needs index, strengths and points of
     vigilance, data limits; the whole diagnostic as XLSX."""
 
@@ -376,14 +391,9 @@ class SummaryTab:
         )
         self.widget.add_class("tdb-onglet-synthese")
 
-    def set_diagnostic(self, diag) -> None:
-        self.diag = diag
-        self.dirty = True
-
     def render(self) -> None:
-        if not self.dirty or self.diag is None:
+        if not self._due():
             return
-        self.dirty = False
         d = self.diag
         self.status.value = ""
         try:
