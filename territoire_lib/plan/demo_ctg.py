@@ -380,7 +380,7 @@ def _reproducible(path: Path) -> None:
 
 def write_demo_ctg(path: str | Path | None = None, territory=None) -> Path:
     """Write the demo CTG workbook (default ``data/ctg/ctg_demo_valmont.xlsx``)."""
-    from .excel import write_workbook
+    from .workbook_export import write_workbook
 
     target = Path(path) if path is not None else DEMO_CTG_PATH
     target.parent.mkdir(parents=True, exist_ok=True)
