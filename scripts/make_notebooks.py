@@ -212,7 +212,7 @@ budget prévu et dépensé, réponses aux questions d'évaluation et décisions 
 comité de pilotage.
 
 Chaque chiffre vient de la bibliothèque `territoire_lib` (`evaluation.evaluate_plan`) ; la
-règle d'avancement est rappelée ci-dessous et documentée dans `territoire_lib/evaluation.py`.
+règle d'avancement est rappelée ci-dessous et documentée dans `territoire_lib/evaluation/` (docstring du paquet).
 
 Paramètres : `ctg` (code de la CTG dans la base ; la CTG fictive de démonstration
 `CTG-VALMONT-2022` est importée automatiquement si elle manque), `annee` (année évaluée :
