@@ -6,42 +6,180 @@ Subcommands: ``importer`` (workbook → database), ``exporter`` (database → wo
 the demo CTG workbook), ``migrer`` (create / upgrade the database schema).
 The database: ``--base`` (URL or SQLite file), else ``$TERRITOIRE_DB``, else
 ``data/ctg/territoire.sqlite``.
+
+The actions are declared in one table (:func:`_actions`): name, French help and description,
+the function run, the arguments (the options shared by several actions — ``--base``,
+``--utilisateur``, ``--ctg``, ``--source``, the workbook path — are defined once).
+
+Layer: applications (``cli``). Imports lazily ``plan``, ``dataset``, ``key_figures``,
+``sources`` and :mod:`.parametres`.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+# -- options shared by several actions: flag → keywords of ``add_argument`` ----------------------
+_SHARED: dict[str, dict[str, Any]] = {
+    "--base": {
+        "metavar": "URL",
+        "default": None,
+        "help": "base de données : adresse postgresql://… ou fichier SQLite (par défaut : "
+        "variable TERRITOIRE_DB, sinon data/ctg/territoire.sqlite)",
+    },
+    "--utilisateur": {
+        "metavar": "NOM",
+        "default": None,
+        "help": "nom inscrit dans l'historique des modifications (par défaut : l'utilisateur du "
+        "système)",
+    },
+    "--ctg": {
+        "metavar": "CODE",
+        "default": None,
+        "help": "code de la CTG (inutile s'il n'y en a qu'une)",
+    },
+    "--source": {"metavar": "DOSSIER", "default": "demo"},  # help: given by each action
+    "fichier": {"metavar": "FICHIER.xlsx", "type": Path},
+}
+
+
+def _add(p: argparse.ArgumentParser, name: str, **keywords: Any) -> None:
+    """Add an argument: a shared one of :data:`_SHARED` (``keywords`` complete or override
+    its own), or a new one."""
+    p.add_argument(name, **{**_SHARED.get(name, {}), **keywords})
 
 
 def add_base_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--base",
-        metavar="URL",
-        default=None,
-        help="base de données : adresse postgresql://… ou fichier SQLite (par défaut : variable "
-        "TERRITOIRE_DB, sinon data/ctg/territoire.sqlite)",
-    )
+    _add(p, "--base")
 
 
 def add_user_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--utilisateur",
-        metavar="NOM",
-        default=None,
-        help="nom inscrit dans l'historique des modifications (par défaut : l'utilisateur du "
-        "système)",
-    )
+    _add(p, "--utilisateur")
 
 
 def add_ctg_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--ctg", metavar="CODE", default=None, help="code de la CTG (inutile s'il n'y en a qu'une)"
+    _add(p, "--ctg")
+
+
+@dataclass(frozen=True)
+class _Action:
+    """One ``territoire plan`` action: its name, French help and description, what it runs
+    and its arguments in order (a shared flag, or ``(name, keywords)``)."""
+
+    name: str
+    help: str
+    description: str
+    run: Callable[[argparse.Namespace], int]
+    arguments: tuple[str | tuple[str, dict[str, Any]], ...] = ()
+
+
+def _actions() -> tuple[_Action, ...]:
+    """The actions, in the order ``territoire plan --help`` lists them."""
+    return (
+        _Action(
+            "importer",
+            "importer un plan depuis un classeur Excel",
+            "Lit le classeur (modèle : « territoire plan modele »), vérifie chaque feuille et "
+            "enregistre le plan dans la base. Toutes les erreurs sont signalées avec la "
+            "feuille, la ligne et la colonne ; rien n'est enregistré tant qu'il en reste.",
+            run_import,
+            (
+                "fichier",
+                (
+                    "--mettre-a-jour",
+                    {
+                        "action": "store_true",
+                        "help": "mettre à jour une CTG déjà dans la base (les fiches modifiées "
+                        "entre-temps par d'autres ne sont jamais écrasées)",
+                    },
+                ),
+                (
+                    "--source",
+                    {
+                        "help": "données qui servent à vérifier le territoire et les codes commune "
+                        "(par défaut : la démonstration, puis le référentiel national)"
+                    },
+                ),
+                "--utilisateur",
+                "--base",
+            ),
+        ),
+        _Action(
+            "exporter",
+            "exporter le plan vers un classeur Excel",
+            "Écrit le plan d'une CTG dans un classeur Excel que l'import relit à l'identique (un "
+            "fichier existant est remplacé).",
+            run_export,
+            ("fichier", "--ctg", "--base"),
+        ),
+        _Action(
+            "modele",
+            "écrire le classeur modèle vide, avec son mode d'emploi",
+            "Écrit un classeur vide aux bonnes feuilles et colonnes, avec une feuille « Mode "
+            "d'emploi » qui documente chaque colonne.",
+            run_template,
+            ("fichier",),
+        ),
+        _Action(
+            "calculer",
+            "calculer les indicateurs du catalogue depuis les données",
+            "Calcule, pour chaque année disponible, les valeurs réalisées des indicateurs du "
+            "catalogue suivis par les fiches (sur les communes de la fiche, sinon sur le "
+            "territoire de la CTG). Les valeurs saisies par les partenaires ne sont jamais "
+            "remplacées.",
+            run_compute,
+            (
+                "--ctg",
+                ("--source", {"help": "dossier des données (par défaut : la démonstration)"}),
+                "--utilisateur",
+                "--base",
+            ),
+        ),
+        _Action(
+            "historique",
+            "historique des modifications (qui, quand, quoi)",
+            "Affiche les dernières modifications de la base : date (UTC), auteur, table, action, "
+            "valeurs avant et après.",
+            run_history,
+            (
+                "--ctg",
+                (
+                    "--limite",
+                    {"type": int, "default": 30, "metavar": "N", "help": "nombre de lignes (30)"},
+                ),
+                "--base",
+            ),
+        ),
+        _Action(
+            "conflits",
+            "enregistrements refusés : les deux versions d'une fiche",
+            "Affiche les enregistrements de fiches refusés parce qu'une autre personne avait "
+            "enregistré la fiche avant : la version refusée et celle en place.",
+            run_conflicts,
+            ("--ctg", "--base"),
+        ),
+        _Action(
+            "demo",
+            "réécrire le classeur de la CTG de démonstration",
+            "Écrit data/ctg/ctg_demo_valmont.xlsx : la CTG fictive de la CA de Valmont-sur-Loue "
+            "(3 axes, 12 fiches, valeurs 2022-2024), identique octet pour octet à chaque "
+            "génération.",
+            run_demo,
+            (("--sortie", {"metavar": "FICHIER.xlsx", "type": Path, "default": None}),),
+        ),
+        _Action(
+            "migrer",
+            "créer ou mettre à jour la structure de la base",
+            "Applique les migrations : crée les tables d'une base vide, met à jour une base "
+            "ancienne.",
+            run_migrate,
+            ("--base",),
+        ),
     )
-
-
-def _source_option(p: argparse.ArgumentParser, help_text: str) -> None:
-    p.add_argument("--source", metavar="DOSSIER", default="demo", help=help_text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,107 +194,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
     sub = p.add_subparsers(dest="action", metavar="ACTION", title="actions")
-
-    q = sub.add_parser(
-        "importer",
-        help="importer un plan depuis un classeur Excel",
-        description=(
-            "Lit le classeur (modèle : « territoire plan modele »), vérifie chaque feuille et "
-            "enregistre le plan dans la base. Toutes les erreurs sont signalées avec la "
-            "feuille, la ligne et la colonne ; rien n'est enregistré tant qu'il en reste."
-        ),
-    )
-    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
-    q.add_argument(
-        "--mettre-a-jour",
-        action="store_true",
-        help="mettre à jour une CTG déjà dans la base (les fiches modifiées entre-temps par "
-        "d'autres ne sont jamais écrasées)",
-    )
-    _source_option(
-        q,
-        "données qui servent à vérifier le territoire et les codes commune (par défaut : la "
-        "démonstration, puis le référentiel national)",
-    )
-    add_user_option(q)
-    add_base_option(q)
-    q.set_defaults(func=run_import)
-
-    q = sub.add_parser(
-        "exporter",
-        help="exporter le plan vers un classeur Excel",
-        description="Écrit le plan d'une CTG dans un classeur Excel que l'import relit à "
-        "l'identique (un fichier existant est remplacé).",
-    )
-    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
-    add_ctg_option(q)
-    add_base_option(q)
-    q.set_defaults(func=run_export)
-
-    q = sub.add_parser(
-        "modele",
-        help="écrire le classeur modèle vide, avec son mode d'emploi",
-        description="Écrit un classeur vide aux bonnes feuilles et colonnes, avec une feuille "
-        "« Mode d'emploi » qui documente chaque colonne.",
-    )
-    q.add_argument("fichier", metavar="FICHIER.xlsx", type=Path)
-    q.set_defaults(func=run_template)
-
-    q = sub.add_parser(
-        "calculer",
-        help="calculer les indicateurs du catalogue depuis les données",
-        description=(
-            "Calcule, pour chaque année disponible, les valeurs réalisées des indicateurs du "
-            "catalogue suivis par les fiches (sur les communes de la fiche, sinon sur le "
-            "territoire de la CTG). Les valeurs saisies par les partenaires ne sont jamais "
-            "remplacées."
-        ),
-    )
-    add_ctg_option(q)
-    _source_option(q, "dossier des données (par défaut : la démonstration)")
-    add_user_option(q)
-    add_base_option(q)
-    q.set_defaults(func=run_compute)
-
-    q = sub.add_parser(
-        "historique",
-        help="historique des modifications (qui, quand, quoi)",
-        description="Affiche les dernières modifications de la base : date (UTC), auteur, "
-        "table, action, valeurs avant et après.",
-    )
-    add_ctg_option(q)
-    q.add_argument("--limite", type=int, default=30, metavar="N", help="nombre de lignes (30)")
-    add_base_option(q)
-    q.set_defaults(func=run_history)
-
-    q = sub.add_parser(
-        "conflits",
-        help="enregistrements refusés : les deux versions d'une fiche",
-        description="Affiche les enregistrements de fiches refusés parce qu'une autre personne "
-        "avait enregistré la fiche avant : la version refusée et celle en place.",
-    )
-    add_ctg_option(q)
-    add_base_option(q)
-    q.set_defaults(func=run_conflicts)
-
-    q = sub.add_parser(
-        "demo",
-        help="réécrire le classeur de la CTG de démonstration",
-        description="Écrit data/ctg/ctg_demo_valmont.xlsx : la CTG fictive de la CA de "
-        "Valmont-sur-Loue (3 axes, 12 fiches, valeurs 2022-2024), identique octet pour octet "
-        "à chaque génération.",
-    )
-    q.add_argument("--sortie", metavar="FICHIER.xlsx", type=Path, default=None)
-    q.set_defaults(func=run_demo)
-
-    q = sub.add_parser(
-        "migrer",
-        help="créer ou mettre à jour la structure de la base",
-        description="Applique les migrations : crée les tables d'une base vide, met à jour "
-        "une base ancienne.",
-    )
-    add_base_option(q)
-    q.set_defaults(func=run_migrate)
+    for action in _actions():
+        q = sub.add_parser(action.name, help=action.help, description=action.description)
+        for argument in action.arguments:
+            name, keywords = (argument, {}) if isinstance(argument, str) else argument
+            _add(q, name, **keywords)
+        q.set_defaults(func=action.run)
 
 
 def _user(args) -> str:

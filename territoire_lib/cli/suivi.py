@@ -1,5 +1,9 @@
 """`territoire suivi`: where the CTG action plan stands — the status of every fiche action and
-the latest value of every follow-up indicator against its baseline and target."""
+the latest value of every follow-up indicator against its baseline and target.
+
+Layer: applications (``cli``). Imports the socle (``french``), ``plan`` (lazily) and the
+options of :mod:`.plan`.
+"""
 
 from __future__ import annotations
 
