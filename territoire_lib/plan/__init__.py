@@ -16,10 +16,24 @@ Modules (import them directly; this package imports nothing heavy by itself):
   ``change_status`` (``ConflictError`` when somebody saved first; both versions kept),
   ``record_value``, ``fill_catalogue_indicators``, ``import_document``, ``plan_document`` and
   the follow-up tables ``plan_status``, ``indicator_status``, ``indicator_values``,
-  ``audit_trail``;
+  ``audit_trail``. A facade over one module per job: :mod:`~.errors`, :mod:`~.reading`,
+  :mod:`~.conflicts` (optimistic locking and the commit, below ``db``), :mod:`~.editing`,
+  :mod:`~.computed`, :mod:`~.document_import`, :mod:`~.tables`;
 * :mod:`~territoire_lib.plan.excel` — the documented workbook template, ``import_plan`` and
-  ``export_plan`` (French errors naming sheet, line and column; lossless round trip);
+  ``export_plan`` (French errors naming sheet, line and column; lossless round trip). A facade
+  over :mod:`~.workbook_template`, :mod:`~.workbook_cells`, :mod:`~.workbook_import` and
+  :mod:`~.workbook_export`;
 * :mod:`~territoire_lib.plan.demo_ctg` — the demo CTG of the demo EPCI 296000011.
+
+Inside the package each module imports only modules listed before it: ``models``,
+``document``, ``errors``, ``reading``, ``conflicts``, ``db``, ``editing``, ``computed``,
+``document_import``, ``tables``, ``service`` (facade), ``workbook_template``,
+``workbook_cells``, ``workbook_import``, ``workbook_export``, ``excel`` (facade), ``demo_ctg``.
+Submodules import each other directly, never through the facades.
+
+Layer: base partagée (``plan``). May import the socle, sources, données and indicateurs
+(``indicators``, ``geo``, ``dataset`` for the demo); never evaluation, exports, batch,
+dashboard or cli.
 
 Commands: ``territoire plan importer|exporter|modele|calculer|historique|conflits|demo|migrer``
 and ``territoire suivi``.

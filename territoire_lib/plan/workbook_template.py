@@ -253,6 +253,7 @@ SHEET_DOCS = {
 }
 
 
+# -- how the sheets look: header style, drop-down lists, the guide sheet -------------------------
 def _style_table(ws, columns: Sequence[Column] | None, widths: Sequence[int] = ()) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
