@@ -3,6 +3,8 @@
 French locale (1 234,5 ; 12,3 %), an accessible palette (Okabe–Ito), a title and a source
 line on every chart. Static export goes through vl-convert with the French locale, so charts
 render offline (no CDN).
+
+Layer « graphiques »: imports socle (errors, french).
 """
 
 from __future__ import annotations

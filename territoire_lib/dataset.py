@@ -7,6 +7,10 @@ README). :func:`load_territory` reads every file through its loader, collects ev
 every file before failing (one French message listing them all), and caches the result as
 parquet under ``data/cache/<checksum>/`` so the next load takes a fraction of a second.
 Input files are only ever read.
+
+Layer « données »: imports socle (territoire_lib, errors, geo); sources (sources.cafdata,
+sources.cog, sources.geometry, sources.insee, sources.reading, sources.referentiel,
+sources.zonages).
 """
 
 from __future__ import annotations

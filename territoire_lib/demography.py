@@ -36,6 +36,8 @@ Method (vectorised over communes; one step per projected year):
    rate wins over its EPCI's, which wins over the global one).
 
 The French text of the method is :attr:`Projection.methode`.
+
+Layer « données »: imports socle (errors, geo).
 """
 
 from __future__ import annotations

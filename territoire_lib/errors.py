@@ -3,6 +3,8 @@
 Every problem found in a user's file becomes an :class:`Issue` that names the file, the line,
 the column, what was found and what was expected. Loaders collect issues and raise a single
 :class:`DataError` carrying all of them (up to a cap), whose message is in French.
+
+Layer « socle »: imports its own layer (french).
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ file is only replaced when ``overwrite=True`` (the CLI passes it: the user named
 Frames laid out by :mod:`territoire_lib.diagnostic` tell the writers how to format them through
 ``DataFrame.attrs``: ``formats`` (column → Excel format) and ``row_decimals`` (columns whose
 decimals are given row by row in the hidden ``_decimales`` column).
+
+Layer « sorties »: imports diagnostic (diagnostic); socle (errors, files).
 """
 
 from __future__ import annotations

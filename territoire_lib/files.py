@@ -5,6 +5,8 @@ scenario files, batch outputs): an output is written next to its target and rena
 complete, and an existing file is replaced only when the caller says so.
 
 Layer: core. Imports only :mod:`territoire_lib.errors`.
+
+Layer « socle »: imports its own layer (errors).
 """
 
 from __future__ import annotations

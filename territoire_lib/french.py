@@ -4,6 +4,8 @@ every module.
 Thousands are separated by a narrow no-break space (U+202F), decimals by a comma; the euro
 sign and the percent sign are joined by a no-break space so they never wrap onto a new line.
 Missing values (None, NaN) are written ``missing`` (« n.d. » by default).
+
+Layer « socle »: imports nothing from the library.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ Code rules (data-formats.md §0):
 * an EPCI code is a 9-digit SIREN; ``ZZZZZZZZZ`` means "no EPCI".
 
 All functions are vectorised over pandas Series.
+
+Layer « socle »: imports its own layer (errors).
 """
 
 from __future__ import annotations

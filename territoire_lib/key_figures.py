@@ -3,6 +3,8 @@
 The coverage of a territory for CAF year N is the sum of its communes' places in December N
 divided by the sum of their children under 3 at the most recent census year not after N,
 times 100. Never an average of commune rates.
+
+Layer « données »: imports socle (french); its own layer (dataset).
 """
 
 from __future__ import annotations

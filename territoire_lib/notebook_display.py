@@ -4,6 +4,8 @@ By default pandas shortens what it shows: a cell's text is cut after 50 characte
 a table after 60 rows. A diagnostic's remarks (why a value is secret, which share is estimated)
 and the inclusion table of a département (several hundred communes) must be read whole in a
 committee report: the notebooks call :func:`show_whole_tables` in their first cell.
+
+Layer « socle »: imports nothing from the library.
 """
 
 from __future__ import annotations

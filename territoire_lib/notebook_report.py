@@ -11,6 +11,8 @@ costs about 5 ms, which matters when ``territoire batch`` writes one report per 
 
 Cells tagged ``remove-cell`` are left out; cells tagged ``remove-output`` show no result. From
 three level-2 headings on, a table of contents (« Sommaire ») follows the introduction.
+
+Layer « sorties »: imports socle (territoire_lib).
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ an exact optimum, not a greedy heuristic.
 hypotheses: children projected at the end of the horizon, places after the scenario's
 levers, and net costs per place from the CNAF rules (investment minus PIAJE aid; the
 commune's remaining operating charge).
+
+Layer « scénarios »: imports socle (errors); règles (rules); its own layer (scenario,
+scenario.costs, scenario.simulate).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Variables are *summable* counts unless ``summable`` is False (published rates and medians,
 kept as references, never summed across communes).
+
+Layer « socle »: imports nothing from the library.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (a callable taking the parsed
 arguments and returning an exit code).
+
+Layer « applications »: imports socle (territoire_lib, errors).
 """
 
 from __future__ import annotations

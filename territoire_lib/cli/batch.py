@@ -1,6 +1,9 @@
 """`territoire batch`: one diagnostic workbook per territory (executed notebook, HTML report
 without code, XLSX tables), an ``index.html`` and a manifest; resumable, in parallel, or on a
-Dask cluster."""
+Dask cluster.
+
+Layer « applications »: imports lot (batch); socle (errors); its own layer (cli.indicateurs).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`territoire demo`: (re)generate the fictional demo département, byte for byte."""
+"""`territoire demo`: (re)generate the fictional demo département, byte for byte.
+
+Layer « applications »: imports données (demo); socle (errors).
+"""
 
 from __future__ import annotations
 

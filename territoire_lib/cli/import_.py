@@ -1,4 +1,7 @@
-"""`territoire import DOSSIER`: validate and cache a user's folder of real files."""
+"""`territoire import DOSSIER`: validate and cache a user's folder of real files.
+
+Layer « applications »: imports données (dataset); socle (errors).
+"""
 
 from __future__ import annotations
 

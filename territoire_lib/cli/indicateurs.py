@@ -1,6 +1,10 @@
 """`territoire indicateurs CODE`: the indicator table of one territory (commune, EPCI,
 département or perimeter) with its département and France references, in French; optionally
-written to a CSV or XLSX file (``--sortie``)."""
+written to a CSV or XLSX file (``--sortie``).
+
+Layer « applications »: imports données (dataset, key_figures); diagnostic (diagnostic); socle
+(errors); sorties (exports); indicateurs (indicators); its own layer (cli.parametres).
+"""
 
 from __future__ import annotations
 

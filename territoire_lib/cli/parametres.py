@@ -1,5 +1,8 @@
 """`territoire parametres`: the CNAF parameters in force at a date, with value, unit, source
-and status; values « à vérifier » are marked ⚠."""
+and status; values « à vérifier » are marked ⚠.
+
+Layer « applications »: imports socle (french); règles (rules).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """`territoire participation`: hourly family participation from the national barème
-(PSU), with the plancher and plafond in force at a date."""
+(PSU), with the plancher and plafond in force at a date.
+
+Layer « applications »: imports socle (errors); règles (rules); its own layer (cli.parametres).
+"""
 
 from __future__ import annotations
 

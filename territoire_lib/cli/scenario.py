@@ -1,4 +1,8 @@
-"""`territoire scenario FICHIER.yaml`: simulate a scenario, print French tables, export xlsx."""
+"""`territoire scenario FICHIER.yaml`: simulate a scenario, print French tables, export xlsx.
+
+Layer « applications »: imports données (dataset); socle (errors); scénarios (scenario,
+scenario.simulate).
+"""
 
 from __future__ import annotations
 

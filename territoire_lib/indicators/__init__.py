@@ -7,6 +7,9 @@ Main entry points::
     compute(territory, level, indicators=None, years=None) -> DataFrame
     indicator_table(territory, code, year=None) -> DataFrame
     alerts(row) -> list[str]
+
+Layer « indicateurs »: imports its own layer (indicators.catalogue, indicators.engine,
+indicators.table).
 """
 
 from .catalogue import (

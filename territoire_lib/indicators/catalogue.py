@@ -4,6 +4,8 @@ Every indicator is a ratio of sums (or a plain sum, or the SPPE size band of a c
 YAML file documents its keys in its header; :func:`load_catalogue` validates every key and
 raises a :class:`~territoire_lib.errors.DataError` whose French issues name the file, the line
 and the YAML key (``indicateurs → taux_couverture_global → denominateur``).
+
+Layer « indicateurs »: imports socle (errors, variables).
 """
 
 from __future__ import annotations

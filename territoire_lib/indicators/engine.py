@@ -31,6 +31,9 @@ estime | couverture | masque | motif_masque | secret | annee_denominateur | cate
 
 ``indicateur``, ``niveau``, ``territoire``, ``motif_masque`` and ``categorie`` are categorical
 columns.
+
+Layer « indicateurs »: imports socle (errors, geo, variables); données (key_figures); sources
+(sources.reading); its own layer (indicators.catalogue).
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ Conventions:
   département (communes, EPCI) or région (départements); ``quintile`` 1 holds the lowest
   20 %, 5 the highest. No rank for a perimeter, a région or France, nor when the territory is
   alone in its group.
+
+Layer « indicateurs »: imports données (key_figures); its own layer (indicators.catalogue,
+indicators.engine).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ mid-term evaluation (2024) and the comité de pilotage decisions. Everything is 
 :func:`build_demo_document` is deterministic (same demo data, same plan);
 :func:`write_demo_ctg` writes it as ``data/ctg/ctg_demo_valmont.xlsx`` — byte for byte the
 same at each generation — which ``territoire plan importer`` loads like any user workbook.
+
+Layer « base partagée »: imports données (dataset); indicateurs (indicators); its own layer
+(plan.computed, plan.document, plan.workbook_export).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ so a round trip database → workbook → database gives an equal document.
 The vocabulary people read is stored as is: statuses (:data:`STATUSES`), evaluation
 questions (:data:`QUESTIONS`) and themes (:data:`THEMES`); :func:`match_choice` recognises
 them whatever the case and accents.
+
+Layer « base partagée »: imports its own layer (plan.models).
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ Conventions:
 
 The schema is created and migrated by Alembic (``migrations/``), never by ``create_all`` in
 production code; a test checks that models and migrations agree.
+
+Layer « base partagée »: imports nothing from the library.
 """
 
 from __future__ import annotations

@@ -1,1 +1,4 @@
-"""Loaders of the real published files, one module per publisher."""
+"""Loaders of the real published files, one module per publisher.
+
+Layer « sources »: imports nothing from the library.
+"""

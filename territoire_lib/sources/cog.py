@@ -7,6 +7,8 @@
 
 Both return plain frames whose codes are 5-character strings, plus a :class:`LoadReport`, and
 raise :class:`DataError` listing every problem (file, line, column, found, expected) in French.
+
+Layer « sources »: imports socle (errors, geo); its own layer (sources.reading).
 """
 
 from __future__ import annotations

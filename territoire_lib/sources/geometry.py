@@ -12,6 +12,8 @@ What the loader guarantees (data-formats.md §5, tech-notes.md pitfall 9):
 
 Problems in the file raise :class:`DataError`; a GeoJSON has no meaningful line numbers once
 parsed, so issues name the feature (« objet n° 12 », counted from 1).
+
+Layer « sources »: imports socle (errors, geo); its own layer (sources.reading).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Every reader returns observations in the long format of :mod:`.reading`
 (``commune | annee | variable | valeur | statut``) with a :class:`LoadReport`, and raises
 :class:`DataError` listing every problem (file, line, column, found, expected) in French.
 Census counts are weighted estimates: they stay floats from the file to the sums.
+
+Layer « sources »: imports socle (errors, geo, variables); its own layer (sources.reading).
 """
 
 from __future__ import annotations

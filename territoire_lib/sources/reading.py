@@ -8,6 +8,8 @@ Observation format (one row per commune, year and variable)::
 ``statut`` is one of :data:`STATUTS`: a value published as is, rounded to 5 by the
 publisher's statistical secrecy, covered by secrecy (``valeur`` is NaN) or estimated by us
 (e.g. the commune → EPCI fallback of childcare places).
+
+Layer « sources »: imports socle (errors).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ Files (``,``-separated, UTF-8, one header line, codes as text)::
 
 The parsed frames are cached in-process, keyed by folder and file modification times, so
 loading the national geography a second time costs only the copy of four frames.
+
+Layer « sources »: imports socle (errors, geo); its own layer (sources.reading).
 """
 
 from __future__ import annotations

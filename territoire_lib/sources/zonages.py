@@ -9,6 +9,9 @@ data-formats.md §4:
 * FRR (DGCL, COG 2023): the column names of the consolidated table are **not verified**, so
   the loader takes a column mapping (from the manifest) and maps raw classification values to
   the canonical ones of :data:`CLASSEMENTS`.
+
+Layer « sources »: imports socle (errors, geo); its own layer (sources.geometry,
+sources.reading).
 """
 
 from __future__ import annotations

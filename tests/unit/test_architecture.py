@@ -4,7 +4,8 @@
 * a module imports only modules of its own layer or of lower layers — imports inside functions
   and under ``TYPE_CHECKING`` count too, since they are dependencies all the same;
 * the import graph between modules has no cycle;
-* no module is longer than :data:`MAX_LINES` lines, and every module has a docstring.
+* no module is longer than :data:`MAX_LINES` lines, and every module has a docstring that
+  names its layer (« Layer « sources » … ») and says what it owns.
 
 The graph is read from the source (``ast``), not by importing anything. An import
 ``from pkg import name`` points at the submodule ``pkg.name`` when there is one, otherwise at
@@ -199,14 +200,17 @@ def test_no_module_is_too_long():
     assert not long, f"Modules de plus de {MAX_LINES} lignes : {long}"
 
 
-def test_every_module_says_what_it_owns():
-    missing = [
-        m
-        for m, p in modules().items()
-        if not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))
-        and ".migrations.versions." not in m  # Alembic revisions carry their own header
-    ]
-    assert not missing, f"Modules sans docstring : {missing}"
+def test_every_module_says_what_it_owns_and_its_layer():
+    """A docstring, and in it « Layer « <name> » » naming the layer the module is in."""
+    missing = []
+    for module, path in modules().items():
+        if ".migrations.versions." in module:  # Alembic revisions carry their own header
+            continue
+        doc = (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").lower()
+        layer = LAYERS[layer_of(module)][0]
+        if "layer" not in doc or layer not in doc:
+            missing.append(f"{module} (couche « {layer} »)")
+    assert not missing, "Docstring absente ou sans sa couche : " + ", ".join(missing)
 
 
 # The checks themselves, on small made-up graphs: each would fail on the fault it guards.

@@ -4,6 +4,8 @@ Run programmatically by :func:`territoire_lib.plan.db.upgrade`, which hands over
 connection (``config.attributes["connection"]``); without one, the database of
 ``$TERRITOIRE_DB`` (or the default SQLite file) is used. SQLite gets batch mode, so that
 later migrations can alter tables.
+
+Layer « base partagée »: imports its own layer (plan.db, plan.models).
 """
 
 from alembic import context
