@@ -18,7 +18,12 @@ Frames laid out by :mod:`territoire_lib.diagnostic` tell the writers how to form
 ``DataFrame.attrs``: ``formats`` (column → Excel format) and ``row_decimals`` (columns whose
 decimals are given row by row in the hidden ``_decimales`` column).
 
-Layer « sorties »: imports diagnostic (diagnostic); socle (errors, files).
+Text is written as text, never as a formula (:mod:`territoire_lib.xlsx_cells`): a commune
+named ``=HYPERLINK(…)`` stays a name in the workbook, and a CSV text cell starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (OWASP rule; numbers, negative
+ones included, stay numbers).
+
+Layer « sorties »: imports diagnostic (diagnostic); socle (errors, files, xlsx_cells).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import pandas as pd
 
 from .errors import TerritoireError
 from .files import atomic_path, output_path
+from .xlsx_cells import csv_text, put
 
 DEFINITIONS_SHEET = "Définitions et sources"
 SECRET_TEXTS = {"secret", "n.d."}
@@ -174,7 +180,7 @@ def _write_sheet(ws, frame: pd.DataFrame) -> None:
     verify_fill = PatternFill("solid", fgColor=VERIFY_FILL)
     widths = [len(str(c)) for c in columns]
     for j, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=str(col))
+        cell = put(ws, 1, j, str(col))
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -183,7 +189,7 @@ def _write_sheet(ws, frame: pd.DataFrame) -> None:
         for j, raw in enumerate(row, start=1):
             col = columns[j - 1]
             v = _cell_value(raw)
-            cell = ws.cell(row=i + 2, column=j, value=v)
+            cell = put(ws, i + 2, j, v)
             if _is_number(v):
                 fmt = layout.number_format(i, col, v)
                 cell.number_format = fmt
@@ -247,9 +253,9 @@ def _csv_text(frame: pd.DataFrame) -> pd.DataFrame:
                 d = _format_decimals(layout.number_format(i, cols[j], v))
                 line.append(f"{v:.{d}f}".replace(".", ","))
             else:
-                line.append(v)
+                line.append(csv_text(v))
         out.append(line)
-    return pd.DataFrame(out, columns=cols)
+    return pd.DataFrame(out, columns=[csv_text(str(c)) for c in cols])
 
 
 def to_csv(source, path: str | Path, *, overwrite: bool = False) -> Path:

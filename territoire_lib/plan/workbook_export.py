@@ -6,18 +6,21 @@ lists; :func:`write_workbook`, :func:`write_template` (the empty documented work
 
 A round trip loses nothing: ``read_workbook(write_workbook(doc))`` equals ``doc``.
 
-Layer: base partagée (``plan``). Imports the socle (``files``), and within ``plan``
+Text cells go through :func:`territoire_lib.xlsx_cells.put`: a name starting with ``=``, ``+``,
+``-`` or ``@`` is stored as text with Excel's quote prefix, never as a formula.
+
+Layer: base partagée (``plan``). Imports the socle (``files``, ``xlsx_cells``), and within ``plan``
 :mod:`.document`, :mod:`.workbook_template`, and lazily :mod:`.db` and :mod:`.reading`;
 openpyxl lazily.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..xlsx_cells import put
 from .document import QUESTIONS, STATUSES, THEMES, CtgSpec, FicheSpec, PlanDocument, join_list
 from .workbook_template import (
     AXIS_FILL,
@@ -35,16 +38,10 @@ from .workbook_template import (
     _write_guide,
 )
 
+
 # -- writing -----------------------------------------------------------------------------------
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-
-
 def _put(ws, row: int, col: int, value: Any, kind: str = "text"):
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-    cell = ws.cell(row=row, column=col, value=value if value != "" else None)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # text, not a formula
+    cell = put(ws, row, col, value if value != "" else None)  # text, never a formula
     if kind == "date" and value is not None:
         cell.number_format = "DD/MM/YYYY"
     elif kind in ("code", "communes"):

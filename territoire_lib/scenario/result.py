@@ -2,8 +2,8 @@
 :class:`ScenarioResult` (tables by territory, by funder, key figures), the French text summary
 (:func:`render_result`) and the Excel workbook (:func:`write_xlsx`, atomic).
 
-Layer: scénarios. Imports the core layer (french, files), :mod:`territoire_lib.demography`
-(the projection type) and :mod:`.schema`, :mod:`.spec`, :mod:`.costs`.
+Layer: scénarios. Imports the core layer (french, files, xlsx_cells),
+:mod:`territoire_lib.demography` (the projection type) and :mod:`.schema`, :mod:`.spec`, :mod:`.costs`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .. import french
 from ..demography import Projection
 from ..files import usual_mode
 from ..french import render_table
+from ..xlsx_cells import protect_sheet
 from .costs import DISPOSITIFS, FUNDERS
 from .schema import _UNSOURCED_DEFAULTS, HYPOTHESIS_LABELS, HYPOTHESIS_SOURCES, ScenarioExistsError
 from .spec import Scenario
@@ -360,6 +361,8 @@ def write_xlsx(res: ScenarioResult, path: str | Path, overwrite: bool = False) -
                 pd.DataFrame({"remarque": res.notes}).to_excel(
                     xl, sheet_name="Remarques", index=False
                 )
+            for ws in xl.book.worksheets:
+                protect_sheet(ws)  # a lever or commune named « =… » stays text
         os.chmod(tmp, usual_mode())  # mkstemp makes 0600 files; outputs are shared
         if overwrite:
             os.replace(tmp, p)

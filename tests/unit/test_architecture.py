@@ -33,7 +33,7 @@ MAX_LINES = 800
 LAYERS: list[tuple[str, list[str]]] = [
     (
         "socle",
-        ["", "errors", "french", "variables", "geo", "files", "notebook_display"],
+        ["", "errors", "french", "variables", "geo", "files", "notebook_display", "xlsx_cells"],
     ),
     ("graphiques", ["charts"]),
     ("sources", ["sources"]),
