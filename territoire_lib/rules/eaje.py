@@ -4,6 +4,17 @@ Owns :func:`psu_prix_plafond` (steps before 2025, linear decrease since the 2025
 :class:`EajeInput`, :class:`EajeFunding` and :func:`simulate_eaje`: families, PSU, each bonus,
 other co-financing, remaining charge, and the one-off PIAJE aid for new places.
 
+The PSU is paid on the billed hours (« actes ouvrant droit = actes facturés », CNAF
+« Conditions particulières PSU »), and the cost price is the operating cost per billed hour::
+
+    taux de facturation = heures facturées / heures réalisées   (selects the prix plafond)
+    prix de revient     = charges / heures facturées
+    PSU = (min(prix de revient, prix plafond(taux de facturation)) × 66 % × heures facturées
+           − participations familiales) × part du régime général
+
+The share of the régime général multiplies the whole net amount, as the CAF guides list it
+last (funding-rules §1.1, [P]); a negative net amount gives a nil PSU.
+
 Layer « règles »: imports the socle (``errors``) and the modules of ``rules`` below it:
 :mod:`.base`, :mod:`.parameters`, :mod:`.loading`, :mod:`.formula`, :mod:`.bareme`,
 :mod:`.bonus`, :mod:`.simulation`.
@@ -20,7 +31,7 @@ import pandas as pd
 
 from ..errors import quote
 from .bareme import family_participation_hourly
-from .base import RulesError, _is_number
+from .base import RulesError, _is_number, fmt_nombre
 from .bonus import (
     GESTIONNAIRES,
     TRANCHES_TERRITOIRE,
@@ -99,18 +110,30 @@ def psu_prix_plafond(
 class EajeInput:
     """One EAJE (crèche) under PSU. Amounts in euros, rates as fractions (0.70 = 70 %).
 
-    Cost: `cout_horaire` (prix de revient per hour actually performed) or `cout_par_place`
-    (annual cost per place). Families: `ressources_mensuelles` (one value, or one per family,
-    €/month) with `enfants` and optional `poids` (share of billed hours of each family), or
-    directly `participation_horaire` (average €/h, e.g. from Filoué). `part_enfants_aeeh` is
-    the share of children receiving AEEH (lower taux d'effort, bonus inclusion handicap).
+    Hours, two ways each (giving both ways of one is an error, as it would be ambiguous):
+
+    - hours performed (réalisées): `heures_realisees`, or `places` × `heures_ouverture_an` ×
+      `taux_occupation`;
+    - hours billed to families (facturées, those the PSU pays): `heures_facturees`, or hours
+      performed × `taux_facturation`.
+
+    Cost, one of: `charges` (annual operating cost), `cout_par_place` (annual cost per place)
+    or `cout_horaire` (cost per hour *performed*: charges = cout_horaire × heures réalisées).
+    Whatever the input, the PSU's cost price is charges / heures facturées.
+
+    Families: `ressources_mensuelles` (one value, or one per family, €/month) with `enfants`
+    and optional `poids` (share of billed hours of each family), or directly
+    `participation_horaire` (average €/h billed, e.g. from Filoué: participations ÷ heures
+    facturées). `part_enfants_aeeh` is the share of children with a disability (lower taux
+    d'effort, bonus inclusion handicap). `prix_plafond` (€/h): a ceiling given by the user
+    (e.g. read on the CAF's notification) instead of the dated parameters.
     """
 
     places: float
-    heures_ouverture_an: float  # hours open in a year, e.g. 11 h × 225 days = 2 475 h
-    taux_occupation: float  # heures réalisées / heures ouvertes
-    taux_facturation: float  # heures facturées / heures réalisées (1.10 = 110 %)
-    cout_horaire: float | None = None
+    heures_ouverture_an: float | None = None  # hours open in a year, e.g. 11 h × 225 days
+    taux_occupation: float | None = None  # heures réalisées / heures ouvertes
+    taux_facturation: float | None = None  # heures facturées / heures réalisées (1.10 = 110 %)
+    cout_horaire: float | None = None  # € per hour performed
     cout_par_place: float | None = None
     couches_repas: bool = True
     ressources_mensuelles: Any = None
@@ -133,6 +156,10 @@ class EajeInput:
     depense_investissement: float | None = None  # eligible investment expenditure
     taux_couverture: float | None = None  # places per 100 children under 3 (PIAJE)
     nom: str = "EAJE"
+    heures_realisees: float | None = None  # hours performed in the year
+    heures_facturees: float | None = None  # hours billed to families in the year
+    charges: float | None = None  # annual operating cost (charges de fonctionnement)
+    prix_plafond: float | None = None  # €/h, given instead of the dated parameters
 
 
 @dataclass
@@ -146,8 +173,10 @@ class EajeFunding(_Funding):
     heures_realisees: float
     heures_facturees: float
     cout_total: float
-    cout_horaire: float
-    participation_horaire_moyenne: float
+    cout_horaire: float  # cost per hour performed (charges / heures réalisées)
+    taux_facturation: float  # heures facturées / heures réalisées
+    prix_de_revient_horaire: float  # PSU cost price: charges / heures facturées
+    participation_horaire_moyenne: float  # € per billed hour
     participations_familiales: float
     prix_plafond_horaire: float
     prix_retenu_horaire: float
@@ -177,7 +206,8 @@ class EajeFunding(_Funding):
         return self.psu + self.bonus_total
 
     def tableau(self) -> pd.DataFrame:
-        """Lines × (par_an, par_place, par_heure per hour performed, a_verifier)."""
+        """Lines × (par_an, par_place, par_heure per hour performed, par_heure_facturee per
+        billed hour, a_verifier)."""
         lines = [
             ("familles", "Participations familiales", self.participations_familiales),
             ("psu", "Prestation de service unique (PSU)", self.psu),
@@ -187,23 +217,58 @@ class EajeFunding(_Funding):
             ("bonus_trajectoire", "Bonus trajectoire", self.bonus_trajectoire),
             ("bonus_attractivite", "Bonus attractivité", self.bonus_attractivite),
         ]
-        return self._tabulate(lines, self.places, self.heures_realisees)
+        table = self._tabulate(lines, self.places, self.heures_realisees)
+        billed = self.heures_facturees
+        table.insert(4, "par_heure_facturee", table["par_an"] / billed if billed else np.nan)
+        return table
 
 
 def _check_eaje(inp: EajeInput) -> None:
     c = _Checks(f"EAJE « {inp.nom} »")
     c.number("nombre de places", inp.places, strict=True)
-    c.number("heures d'ouverture par an", inp.heures_ouverture_an, strict=True, high=8784)
-    c.number("taux d'occupation", inp.taux_occupation, strict=True, high=1)
-    c.number("taux de facturation", inp.taux_facturation, strict=True, high=3)
-    if (inp.cout_horaire is None) == (inp.cout_par_place is None):
+    c.number(
+        "heures d'ouverture par an", inp.heures_ouverture_an, strict=True, high=8784, optional=True
+    )
+    c.number("taux d'occupation", inp.taux_occupation, strict=True, high=1, optional=True)
+    c.number("taux de facturation", inp.taux_facturation, strict=True, high=3, optional=True)
+    c.number("heures réalisées", inp.heures_realisees, strict=True, optional=True)
+    c.number("heures facturées", inp.heures_facturees, strict=True, optional=True)
+    if inp.heures_realisees is not None and inp.taux_occupation is not None:
+        c.fail(
+            "heures réalisées : trouvé à la fois heures_realisees et taux_occupation ; attendu "
+            "l'un ou l'autre (heures réalisées = places × heures d'ouverture × taux d'occupation)"
+        )
+    elif inp.heures_realisees is None and (
+        inp.taux_occupation is None or inp.heures_ouverture_an is None
+    ):
+        c.fail(
+            "heures réalisées : trouvé "
+            + ("ni heures_realisees ni taux_occupation" if inp.taux_occupation is None
+               else "un taux d'occupation sans heures d'ouverture")
+            + " ; attendu heures_realisees, ou heures_ouverture_an et taux_occupation"
+        )  # fmt: skip
+    if (inp.heures_facturees is None) == (inp.taux_facturation is None):
+        c.fail(
+            "heures facturées : trouvé "
+            + ("ni heures_facturees ni taux_facturation" if inp.heures_facturees is None
+               else "à la fois heures_facturees et taux_facturation")
+            + " ; attendu l'un ou l'autre (heures facturées = heures réalisées × taux de "
+            "facturation)"
+        )  # fmt: skip
+    costs = [
+        k for k in ("charges", "cout_par_place", "cout_horaire") if getattr(inp, k) is not None
+    ]
+    if len(costs) != 1:
         c.fail(
             "coût : trouvé "
-            + ("aucun coût" if inp.cout_horaire is None else "un coût horaire et un coût par place")
-            + " ; attendu soit cout_horaire (€ par heure réalisée), soit cout_par_place (€ par an)"
+            + (f"{len(costs)} coûts ({', '.join(costs)})" if costs else "aucun coût")
+            + " ; attendu un seul parmi charges (€ par an), cout_par_place (€ par place et par "
+            "an) et cout_horaire (€ par heure réalisée)"
         )
+    c.number("charges de fonctionnement", inp.charges, optional=True)
     c.number("coût horaire", inp.cout_horaire, optional=True)
     c.number("coût par place", inp.cout_par_place, optional=True)
+    c.number("prix plafond fourni", inp.prix_plafond, strict=True, optional=True)
     if inp.participation_horaire is None and inp.ressources_mensuelles is None:
         c.fail(
             "familles : trouvé ni ressources_mensuelles ni participation_horaire ; attendu les "
@@ -216,7 +281,7 @@ def _check_eaje(inp: EajeInput) -> None:
     c.number(
         "places nouvelles",
         inp.places_nouvelles,
-        high=inp.places if _is_number(inp.places) else None,
+        high=inp.places if _is_number(inp.places) and inp.places > 0 else None,
     )
     c.number(
         "bonus territoire des places existantes",
@@ -229,6 +294,24 @@ def _check_eaje(inp: EajeInput) -> None:
     c.number("dépense d'investissement", inp.depense_investissement, optional=True)
     c.number("taux de couverture", inp.taux_couverture, optional=True)
     c.raise_if_any()
+    h_real, h_fact = _hours(inp)
+    if not 0 < h_fact / h_real <= 3:
+        c.fail(
+            f"taux de facturation : trouvé {fmt_nombre(100 * h_fact / h_real, 1)} % (heures "
+            "facturées / heures réalisées) ; attendu au plus 300 %"
+        )
+    c.raise_if_any()
+
+
+def _hours(inp: EajeInput) -> tuple[float, float]:
+    """(heures réalisées, heures facturées) of a checked input."""
+    if inp.heures_realisees is not None:
+        h_real = float(inp.heures_realisees)
+    else:
+        h_real = inp.places * inp.heures_ouverture_an * inp.taux_occupation
+    if inp.heures_facturees is not None:
+        return h_real, float(inp.heures_facturees)
+    return h_real, h_real * inp.taux_facturation
 
 
 def _mean_participation(inp: EajeInput, when: dt.date, params: ParameterSet) -> Result:
@@ -272,26 +355,31 @@ def _simulate_eaje_at(inp: EajeInput, when: dt.date, params: ParameterSet) -> Ea
         notes.extend(n for n in res.notes if n not in notes)
         return res
 
-    h_open = inp.places * inp.heures_ouverture_an
-    h_real = h_open * inp.taux_occupation
-    h_fact = h_real * inp.taux_facturation
-    if inp.cout_horaire is not None:
+    h_real, h_fact = _hours(inp)
+    tf = h_fact / h_real
+    h_open = inp.places * inp.heures_ouverture_an if inp.heures_ouverture_an is not None else np.nan
+    if inp.charges is not None:
+        cost = float(inp.charges)
+    elif inp.cout_horaire is not None:
         cost = inp.cout_horaire * h_real
     else:
         cost = inp.cout_par_place * inp.places
     cost_h = cost / h_real
+    cost_billed = cost / h_fact  # the PSU's prix de revient: per billed hour
     cost_place = cost / inp.places
 
     pf_h = take("familles", _mean_participation(inp, when, params)).value
     families = pf_h * h_fact
 
-    ceiling = take(
-        "psu", psu_prix_plafond(inp.taux_facturation, inp.couches_repas, when, params=params)
-    ).value
+    if inp.prix_plafond is not None:
+        ceiling = float(inp.prix_plafond)
+        notes.append("prix plafond fourni par l'utilisateur (paramètres CNAF non lus)")
+    else:
+        ceiling = take("psu", psu_prix_plafond(tf, inp.couches_repas, when, params=params)).value
     rate = t.at("psu.taux")
     _merge_flags(flags, "psu", [rate.name] if rate.a_verifier else [])
-    price = min(cost_h, ceiling)
-    psu = max(0.0, price * float(rate.value) * h_real - families) * inp.part_regime_general
+    price = min(cost_billed, ceiling)
+    psu = max(0.0, price * float(rate.value) * h_fact - families) * inp.part_regime_general
     _merge_flags(flags, "psu", flags.get("familles", []))  # PSU compensates the families' part
     if psu == 0.0:
         notes.append("les participations familiales dépassent le droit PSU : PSU nulle")
@@ -365,6 +453,8 @@ def _simulate_eaje_at(inp: EajeInput, when: dt.date, params: ParameterSet) -> Ea
         heures_facturees=h_fact,
         cout_total=cost,
         cout_horaire=cost_h,
+        taux_facturation=tf,
+        prix_de_revient_horaire=cost_billed,
         participation_horaire_moyenne=pf_h,
         participations_familiales=families,
         prix_plafond_horaire=float(ceiling),
@@ -388,6 +478,8 @@ def simulate_eaje(
 ) -> EajeFunding:
     """Funding of one EAJE for a year: families, PSU, each bonus, remaining charge.
 
+    The PSU is paid on the billed hours at min(charges / heures facturées, prix plafond of
+    the taux de facturation) × 66 %, minus the families' participations (module docstring).
     `date`: the rules in force at this date, applied to a whole year; or a year (int): the
     rules pro rata temporis over that year (e.g. plafond 7 000 € for 8 months and 8 500 € for
     4 months in 2025). The remaining charge = cost − families − PSU − bonuses − other

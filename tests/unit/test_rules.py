@@ -358,16 +358,19 @@ def _eaje(**kw):
 @pytest.mark.parametrize(
     ("tf", "families", "psu"),
     [
-        # 20 places × 2 000 h × 75 % = 30 000 h réalisées; PF/h = 3 000 × 0.0619 % = 1.857
-        # TF 100 %: 30 000 h facturées, PF = 55 710; plafond 10.25 < cost 12 →
-        # PSU = 10.25 × 66 % × 30 000 − 55 710 = 202 950 − 55 710 = 147 240
+        # 20 places × 2 000 h × 75 % = 30 000 h réalisées; charges 12 × 30 000 = 360 000 €;
+        # PF/h = 3 000 × 0.0619 % = 1.857. The PSU is paid on the billed hours, the cost price
+        # is charges / billed hours (CNAF « actes ouvrant droit = actes facturés »).
+        # TF 100 %: 30 000 h facturées, PF = 55 710; cost 360 000 / 30 000 = 12 > plafond 10.25
+        # → PSU = 10.25 × 66 % × 30 000 − 55 710 = 202 950 − 55 710 = 147 240
         (1.00, 55_710.0, 147_240.0),
-        # TF 110 %: 33 000 h facturées, PF = 61 281; plafond 10.04 →
-        # PSU = 10.04 × 66 % × 30 000 − 61 281 = 198 792 − 61 281 = 137 511
-        (1.10, 61_281.0, 137_511.0),
-        # TF 125 %: 37 500 h facturées, PF = 69 637.5; plafond 9.34 →
-        # PSU = 9.34 × 66 % × 30 000 − 69 637.5 = 184 932 − 69 637.5 = 115 294.5
-        (1.25, 69_637.5, 115_294.5),
+        # TF 110 %: 33 000 h facturées, PF = 61 281; cost 360 000 / 33 000 = 10.909 >
+        # plafond 10.25 − 3/13 × 0.91 = 10.04 → PSU = 10.04 × 66 % × 33 000 − 61 281
+        # = 218 671.2 − 61 281 = 157 390.2
+        (1.10, 61_281.0, 157_390.2),
+        # TF 125 %: 37 500 h facturées, PF = 69 637.5; cost 360 000 / 37 500 = 9.60 > plafond
+        # 9.34 → PSU = 9.34 × 66 % × 37 500 − 69 637.5 = 231 165 − 69 637.5 = 161 527.5
+        (1.25, 69_637.5, 161_527.5),
     ],
 )
 def test_psu_at_100_110_125_percent_billing(tf, families, psu):
@@ -383,13 +386,15 @@ def test_psu_at_100_110_125_percent_billing(tf, families, psu):
 
 
 def test_remaining_charge_per_year_place_and_hour():
-    # TF 110 %: remaining = 360 000 − 61 281 − 137 511 = 161 208 €/year;
-    # per place 161 208 / 20 = 8 060.40; per hour performed 161 208 / 30 000 = 5.3736
+    # TF 110 %: remaining = 360 000 − 61 281 − 157 390.2 = 141 328.8 €/year;
+    # per place 141 328.8 / 20 = 7 066.44; per hour performed 141 328.8 / 30 000 = 4.71096;
+    # per billed hour 141 328.8 / 33 000 = 4.28269…
     table = R.simulate_eaje(_eaje(taux_facturation=1.10), "2025-10-01").tableau()
     rest = table[table["ligne"].str.startswith("Reste")].iloc[0]
-    assert rest["par_an"] == pytest.approx(161_208)
-    assert rest["par_place"] == pytest.approx(8_060.40)
-    assert rest["par_heure"] == pytest.approx(5.3736)
+    assert rest["par_an"] == pytest.approx(141_328.8)
+    assert rest["par_place"] == pytest.approx(7_066.44)
+    assert rest["par_heure"] == pytest.approx(4.71096)
+    assert rest["par_heure_facturee"] == pytest.approx(141_328.8 / 33_000)
     assert rest["a_verifier"] == "⚠ à vérifier"  # the 2025 prix plafond is still to verify
 
 
@@ -466,7 +471,7 @@ def test_eaje_bad_inputs_are_french_errors():
     assert "EAJE « Les Lutins »" in msg
     assert "nombre de places : trouvé « -3 »" in msg
     assert "taux d'occupation : trouvé « 1.4 »" in msg
-    assert "un coût horaire et un coût par place" in msg
+    assert "coût : trouvé 2 coûts (cout_par_place, cout_horaire)" in msg
 
 
 # --------------------------------------------------------------------------------------------
