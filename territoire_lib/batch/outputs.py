@@ -2,7 +2,8 @@
 
 Owns the safe file name of a code (:func:`_safe`), reading the manifest and the resume rule
 (:func:`read_manifest`, :func:`_up_to_date`: same key, every file present with its checksum),
-the manifest's bytes (:func:`_dump`) and the French index page (:func:`render_index`). Files
+the manifest's bytes (:func:`_dump`) and the French index page (:func:`render_index`; after an
+interruption it says so, and lists the territories left to do). Files
 are written atomically by :func:`territoire_lib.files.write_atomic`; the reports and tables
 themselves are made by :mod:`.executor`.
 
@@ -67,10 +68,12 @@ def _dump(manifest: dict) -> bytes:
 
 
 # -- index.html --------------------------------------------------------------------------------
+STATUS_NOT_RUN = "restant"  # shown only: a territory the interrupted run did not redo
 STATUS_TEXT = {
     STATUS_OK: "produit",
     STATUS_UP_TO_DATE: "à jour (non recalculé)",
     STATUS_FAILED: "échec",
+    STATUS_NOT_RUN: "non traité (exécution interrompue)",
 }
 
 INDEX_CSS = """
@@ -88,6 +91,8 @@ tr.echec td{background:#fce4d6}
 a{color:#0b4f9c}
 a:focus{outline:3px solid #f5a623}
 .note{color:#444;font-size:.9rem}
+.alerte{border-left:4px solid #8a1c00;background:#fce4d6;padding:.5rem .75rem}
+tr.restant td{background:#f2f2f2}
 """
 
 
@@ -118,16 +123,47 @@ def _french_time(stamp: str) -> str:
     return f"{text} ({zone})" if zone else text
 
 
+def _territories(n: int) -> str:
+    return f"{n} territoire{'s' if n > 1 else ''}"
+
+
+def _remaining_html(execution: dict, remaining: dict) -> str:
+    """The notice of an interrupted run: why it stopped, and the territories left to do."""
+    esc = html.escape
+    reason = esc(str(execution.get("interruption", "")))
+    notice = (
+        f'<p class="alerte" role="status"><strong>Exécution interrompue</strong> ({reason}) : '
+        f"{_territories(len(remaining))} n'ont pas été traités. Relancez la même commande pour "
+        "les terminer : les territoires déjà produits ne sont pas recalculés.</p>"
+    )
+    if not remaining:
+        return notice
+    items = "\n".join(
+        f'<tr><th scope="row">{esc(str(name))}</th><td>{esc(code)}</td></tr>'
+        for code, name in remaining.items()
+    )
+    return (
+        f"{notice}\n<table>\n<caption>Territoires restant à traiter</caption>\n<thead><tr>"
+        f'<th scope="col">Territoire</th><th scope="col">Code</th></tr></thead>\n<tbody>\n'
+        f"{items}\n</tbody>\n</table>"
+    )
+
+
 def render_index(manifest: dict) -> str:
     """The French index page: every territory, its status, key figures and links."""
     esc = html.escape
     entries = manifest.get("territoires") or {}
     data = manifest.get("donnees") or {}
     execution = manifest.get("execution") or {}
-    n_fail = sum(1 for e in entries.values() if e.get("statut") == STATUS_FAILED)
+    remaining = execution.get("restants") or {}
+    n_fail = sum(
+        1 for c, e in entries.items() if e.get("statut") == STATUS_FAILED and c not in remaining
+    )
     rows = []
     for code, e in entries.items():
         status = e.get("statut", "")
+        if code in remaining:  # an entry of an earlier run, not redone before the interruption
+            status = STATUS_NOT_RUN
         figs = e.get("chiffres_cles") or {}
         files = e.get("fichiers") or {}
         links = []
@@ -144,6 +180,8 @@ def render_index(manifest: dict) -> str:
         status_html = f'<span class="statut-{esc(status)}">{STATUS_TEXT.get(status, status)}</span>'
         if status == STATUS_FAILED:
             status_html += f"<br>{esc(e.get('erreur', ''))}"
+        elif status == STATUS_NOT_RUN and links:
+            status_html += "<br>fichiers d'une exécution précédente"
         duree = e.get("duree_s")
         rows.append(
             f'<tr class="{esc(status)}"><th scope="row">{esc(e.get("nom", code))}<br>'
@@ -172,9 +210,21 @@ def render_index(manifest: dict) -> str:
     n_fail += n_refused
     fictif = " Données fictives (démonstration)." if data.get("fictif") else ""
     when = _french_time(execution.get("fin", ""))
+    counts = f"{_territories(len(entries) + n_refused)}, {n_fail} en échec."
+    interrupted_html = ""
+    if "interruption" in execution:
+        total = int(execution.get("selection") or len(entries) + n_refused)
+        n_left = len(remaining)
+        left = "restant" + ("s" if n_left > 1 else "")
+        counts = (
+            f"Exécution interrompue avant la fin : {total - n_left} "
+            f"territoire{'s' if total - n_left > 1 else ''} traité"
+            f"{'s' if total - n_left > 1 else ''} sur {total}, {n_left} {left} à traiter, "
+            f"{n_fail} en échec."
+        )
+        interrupted_html = _remaining_html(execution, remaining)
     head = (
-        f"{len(entries) + n_refused} territoire{'s' if len(entries) + n_refused > 1 else ''}, "
-        f"{n_fail} en échec. Données : {esc(str(data.get('nom', '')))} (somme de contrôle "
+        f"{counts} Données : {esc(str(data.get('nom', '')))} (somme de contrôle "
         f"{esc(str(data.get('somme_controle', '')))}).{fictif} Dernière exécution : "
         f"{esc(when)} ({esc(str(execution.get('executeur', '')))})."
     )
@@ -192,7 +242,7 @@ white-space:nowrap}}</style>
 <main>
 <h1>Classeurs par territoire</h1>
 <p>{head}</p>
-<p class="note">Chaque ligne renvoie au rapport (sans code, graphiques intégrés), aux tableaux
+{interrupted_html}<p class="note">Chaque ligne renvoie au rapport (sans code, graphiques intégrés), aux tableaux
 du diagnostic (classeur XLSX) et au carnet exécuté. Le taux de couverture compte les places
 d'accueil formel pour 100 enfants de moins de 3 ans ; entre parenthèses, l'année des données.
 Le détail (paramètres, millésimes, sommes de contrôle, durées) est dans

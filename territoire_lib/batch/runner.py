@@ -4,7 +4,9 @@ rest and keeps the manifest and index written, even when it is interrupted.
 Owns the order of the work (see the package docstring): the job keys (parameters, notebook,
 data, library and scenario checksums) that decide what is redone, the manifest written as the
 territories finish (at most every :data:`~.jobs.MANIFEST_EVERY` seconds) and, whatever happens
-(Ctrl-C, SIGTERM, an error), the final manifest and ``index.html``.
+(Ctrl-C, SIGTERM, an error), the final manifest and ``index.html``. An interrupted run is
+recorded as such in the manifest (``execution.interruption``, and ``execution.restants``: the
+territories not run, code → name), so that the index says so and counts what is left.
 
 Layer « lot » (11): may import every lower layer (here errors, files; dataset lazily). Inside
 the package it imports :mod:`.jobs`, :mod:`.territories`, :mod:`.outputs` and
@@ -239,13 +241,28 @@ def run_batch(
             write_atomic(summary.manifest, _dump(manifest))
             last_write[0] = time.monotonic()
 
+    finished = set()  # the jobs that got a result in this run
+    interruption = ""  # why the run stopped before the end (empty when it did not)
+
+    def finish_and_count(job: Job, res: JobResult) -> None:
+        finish_one(job, res)
+        finished.add(job.code)
+
     try:
         if jobs:
             write_atomic(summary.manifest, _dump(manifest))
             runner = _run_dask if dask else _run_processes
-            runner(config, jobs, n_workers, finish_one, progress, dask, len(selected))
+            runner(config, jobs, n_workers, finish_and_count, progress, dask, len(selected))
+    except BaseException as exc:
+        interruption = (
+            "arrêt demandé (Ctrl-C ou signal d'arrêt)"
+            if isinstance(exc, KeyboardInterrupt)
+            else str(exc) or type(exc).__name__
+        )
+        raise
     finally:
         summary.duree = time.perf_counter() - t_start
+        remaining = {j.code: j.nom for j in jobs if j.code not in finished}
         manifest["execution"] = {
             "debut": started,
             "fin": _now(),
@@ -257,7 +274,11 @@ def run_batch(
             "echecs": summary.echecs,
             "refus": refused,
             "force": bool(force),
+            "selection": len(selected),
         }
+        if interruption:  # the index says so, and what is left to do
+            manifest["execution"]["interruption"] = interruption
+            manifest["execution"]["restants"] = remaining
         order = [c for c, *_ in selected]
         manifest["territoires"] = {
             **{c: entries[c] for c in order if c in entries},

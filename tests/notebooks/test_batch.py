@@ -356,3 +356,9 @@ def test_sigterm_stops_the_batch_at_once_and_keeps_what_is_done(tmp_path):
     assert {c: e["statut"] for c, e in manifest["territoires"].items()} == {"296000011": "ok"}
     entry = manifest["territoires"]["296000011"]
     assert all((out / rel).is_file() for rel in entry["fichiers"].values())
+    # the index says the run was interrupted, and what is left: 5 asked, 1 done, 4 left
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Exécution interrompue avant la fin : 1 territoire traité sur 5, 4 restants" in page
+    assert list(manifest["execution"]["restants"]) == [
+        "296000029", "296000037", "296000045", "296000052"
+    ]  # fmt: skip

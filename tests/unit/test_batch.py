@@ -300,3 +300,57 @@ def test_an_interrupted_batch_keeps_what_it_did(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_run_processes", _fake_runner())
     summary = batch.run_batch(tmp_path, territoires=CODES, progress=False)
     assert summary.a_jour == CODES[:2] and sorted(summary.faits) == CODES[2:]
+
+
+def test_the_index_of_an_interrupted_batch_says_what_is_left(tmp_path, monkeypatch):
+    codes = [*CODES, "96006"]
+    monkeypatch.setattr(runner, "_run_processes", _fake_runner(stop_after=2))
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(tmp_path, territoires=codes, progress=False)
+    manifest = json.loads((tmp_path / batch.MANIFEST_NAME).read_text(encoding="utf-8"))
+    execution = manifest["execution"]
+    # 6 asked, the fake pool stops before the third: 2 done, 4 left (96003 … 96006)
+    assert execution["selection"] == 6
+    assert list(execution["restants"]) == codes[2:]
+    assert execution["interruption"] == "arrêt demandé (Ctrl-C ou signal d'arrêt)"
+    page = (tmp_path / batch.INDEX_NAME).read_text(encoding="utf-8")
+    assert "Exécution interrompue avant la fin : 2 territoires traités sur 6, 4 restants à " \
+        "traiter, 0 en échec." in page  # fmt: skip
+    assert "4 territoires n'ont pas été traités" in page
+    assert "<caption>Territoires restant à traiter</caption>" in page
+    assert page.count('</td></tr>\n<tr><th scope="row">') == 3  # 4 rows in that table
+    assert "<td>96006</td>" in page and "6 territoires, 0 en échec" not in page
+
+    # the next run finishes them: the index no longer says interrupted
+    monkeypatch.setattr(runner, "_run_processes", _fake_runner())
+    batch.run_batch(tmp_path, territoires=codes, progress=False)
+    page = (tmp_path / batch.INDEX_NAME).read_text(encoding="utf-8")
+    assert "6 territoires, 0 en échec." in page and "interrompue" not in page
+    manifest = json.loads((tmp_path / batch.MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert "restants" not in manifest["execution"]
+
+
+def test_an_interrupted_run_does_not_show_an_old_entry_as_produced():
+    manifest = {
+        "execution": {
+            "interruption": "arrêt demandé (Ctrl-C ou signal d'arrêt)",
+            "selection": 3,
+            "restants": {"96002": "Bourg", "96003": "Val"},
+        },
+        "territoires": {
+            "96001": {"nom": "Valmont", "niveau": "commune", "statut": "ok"},
+            # from an earlier run (another key), not redone: not « produit », not a failure
+            "96002": {
+                "nom": "Bourg",
+                "niveau": "commune",
+                "statut": "echec",
+                "fichiers": {"carnet": "96002/c.ipynb"},
+            },
+        },  # fmt: skip
+    }
+    page = batch.render_index(manifest)
+    assert "1 territoire traité sur 3, 2 restants à traiter, 0 en échec." in page
+    assert (
+        "non traité (exécution interrompue)</span><br>fichiers d'une exécution précédente" in page
+    )
+    assert page.count(">produit<") == 1
