@@ -490,7 +490,9 @@ def candidates_from_scenario(
     Children: projected at the end of the horizon. Current places: after the scenario's
     levers. Investment per place: the scenario's ``investissement_par_place`` minus the PIAJE
     aid (tier and coverage of each commune). Operating cost per place: the commune's
-    remaining charge for a new place opened in `annee` (default: the horizon's first year);
+    remaining charge for a new place opened in `annee` (default: the horizon's first year),
+    the PSU being paid on the place's billed hours (heures d'ouverture × taux d'occupation ×
+    taux de facturation of the hypotheses);
     both are the commune's share (``part_commune``), as its budgets are the constraints.
     `needs`: the needs index by commune code (e.g. the diagnostic's); communes without one are
     left out. Returns (candidates, French notes).
@@ -536,7 +538,8 @@ def candidates_from_scenario(
     for tier_key in {(("qpv_frr" if f else hyp["tranche_territoire"]), bool(lo)) for f, lo in zip(frr, low, strict=True)}:  # fmt: skip
         tier, low_cov = tier_key
         key = (levier, "ouvrir", hyp["cout_par_place"].get(levier, 16000.0), hyp["taux_occupation"],
-               hyp["participation_horaire"], hyp["gestionnaire"], float(inv_cost), tier, low_cov)  # fmt: skip
+               hyp["participation_horaire"], hyp["gestionnaire"], float(inv_cost), tier, low_cov,
+               hyp["taux_facturation"])  # fmt: skip
         units[tier_key], _ = _unit_funding(key, year, scenario, params)
     tiers = [("qpv_frr" if f else hyp["tranche_territoire"], bool(lo)) for f, lo in zip(frr, low, strict=True)]  # fmt: skip
     out = pd.DataFrame(
@@ -556,7 +559,8 @@ def candidates_from_scenario(
         out["couverture_cible"] = float(couverture_cible)
     notes.append(
         f"coûts nets pour la commune d'une place de crèche PSU ouverte en {year} : "
-        "investissement moins l'aide PIAJE, fonctionnement moins familles, PSU, bonus et "
-        "cofinancements (règles CNAF datées ; certaines valeurs sont « à vérifier »)"
+        "investissement moins l'aide PIAJE, fonctionnement moins familles, PSU (versée sur les "
+        f"heures facturées, taux de facturation {fmt_nombre(100 * float(hyp['taux_facturation']), 1)} %), "
+        "bonus et cofinancements (règles CNAF datées ; certaines valeurs sont « à vérifier »)"
     )
     return out, notes

@@ -193,8 +193,26 @@ class ScenarioPanel(ScenarioResultsView):
             self.sliders[lever], self.years[lever] = slider, year
             rows.append(box)
         pct = lambda v: f"{fr_number(100 * v, 1)} %"  # noqa: E731
+        defaults = sc.DEFAULT_HYPOTHESES
         self.occupation = FrenchSlider(
-            "Taux d'occupation des crèches", 0.622, 0.30, 1.0, 0.005, pct, "tdb-hyp-occupation"
+            "Taux d'occupation des crèches (heures réalisées / heures ouvertes)",
+            defaults["taux_occupation"],
+            0.30,
+            1.0,
+            0.005,
+            pct,
+            "tdb-hyp-occupation",
+        )
+        self.billing = FrenchSlider(
+            "Taux de facturation des crèches (heures facturées / heures réalisées) : la PSU est "
+            "versée sur les heures facturées ; prix plafond maximal jusqu'à 107 %, dégressif "
+            "jusqu'à 120 %",
+            defaults["taux_facturation"],
+            0.80,
+            1.40,
+            0.005,
+            pct,
+            "tdb-hyp-facturation",
         )
         self.cofinancing = FrenchSlider(
             "Cofinancements (€ par place de crèche et par an)",
@@ -216,7 +234,7 @@ class ScenarioPanel(ScenarioResultsView):
         )
         for w in (*self.sliders.values(), *self.years.values(), self.commune):
             w.observe(self._changed, names="value")
-        for s in (self.occupation, self.cofinancing, self.commune_share):
+        for s in (self.occupation, self.billing, self.cofinancing, self.commune_share):
             s.slider.observe(self._changed, names="value")
         self.name.observe(self._changed, names="value")
         # results
@@ -243,6 +261,7 @@ class ScenarioPanel(ScenarioResultsView):
                 *rows,
                 widgets.HTML("<h3>Hypothèses</h3>"),
                 self.occupation.widget,
+                self.billing.widget,
                 self.cofinancing.widget,
                 self.commune_share.widget,
             ]
@@ -294,10 +313,12 @@ class ScenarioPanel(ScenarioResultsView):
                 self.years[lever].value = years[0]
             hyp, cof = scenario.hypotheses, scenario.cofinancements
             self.occupation.slider.value = float(hyp["taux_occupation"])
+            self.billing.slider.value = float(hyp["taux_facturation"])
             self.cofinancing.slider.value = float(cof["autres_par_place"].get("creche_psu", 0.0))
             self.commune_share.slider.value = float(cof["part_commune"])
             self._initial = {
                 "occupation": self.occupation.slider.value,
+                "billing": self.billing.slider.value,
                 "cofinancing": self.cofinancing.slider.value,
                 "share": self.commune_share.slider.value,
             }
@@ -374,6 +395,10 @@ class ScenarioPanel(ScenarioResultsView):
         if self.occupation.slider.value != self._initial.get("occupation"):
             doc.setdefault("hypotheses", {})["taux_occupation"] = round(
                 float(self.occupation.slider.value), 4
+            )
+        if self.billing.slider.value != self._initial.get("billing"):
+            doc.setdefault("hypotheses", {})["taux_facturation"] = round(
+                float(self.billing.slider.value), 4
             )
         cof = doc.setdefault("cofinancements", {})
         if self.cofinancing.slider.value != self._initial.get("cofinancing"):

@@ -115,6 +115,7 @@ def _costs(
         (funded["cout_par_place"] / alsh["heures_par_place"]).fillna(alsh["cout_horaire"]),
     )
     funded["occupation"] = funded["taux_occupation"].fillna(hyp["taux_occupation"])
+    funded["facturation"] = funded["taux_facturation"].fillna(hyp["taux_facturation"])
     pf_default = np.where(is_eaje, hyp["participation_horaire"], alsh["participation_horaire"])
     funded["pf"] = funded["participation_horaire"].fillna(pd.Series(pf_default, index=funded.index))
     funded["gest"] = funded["gestionnaire"].fillna(hyp["gestionnaire"])
@@ -134,8 +135,6 @@ def _costs(
     else:
         funded["couv_basse"] = False
     if is_eaje.any():
-        if "taux_facturation" not in explicit:
-            used_defaults.append("taux_facturation")
         if "heures_ouverture_an" not in explicit:
             used_defaults.append("heures_ouverture_an")
         if (
@@ -147,7 +146,10 @@ def _costs(
     if (~is_eaje).any() and "alsh" not in explicit:
         used_defaults.append("alsh")
 
-    key_cols = ["levier", "action", "cout", "occupation", "pf", "gest", "inv", "tier", "couv_basse"]
+    key_cols = [
+        "levier", "action", "cout", "occupation", "pf", "gest", "inv", "tier", "couv_basse",
+        "facturation",
+    ]  # fmt: skip
     keys = funded[key_cols].drop_duplicates().reset_index(drop=True)
     keys["_key"] = np.arange(len(keys))
     funded = funded.merge(keys, on=key_cols, how="left")
@@ -155,7 +157,7 @@ def _costs(
     for k in keys.itertuples(index=False):
         for year in horizon:
             unit, res = _unit_funding(k, year, scenario, params)
-            unit["_key"], unit["annee"] = k._9, year
+            unit["_key"], unit["annee"] = k._10, year
             units.append(unit)
             for name in res.a_verifier:
                 if name not in flags:
@@ -192,7 +194,7 @@ def _costs(
 
     # lever table: effective hypotheses and first-year amounts
     first = rep[rep["annee"] == rep["_start"]].set_index("_row")
-    eff = funded[["cout", "occupation", "pf", "tier", "inv"]].copy()
+    eff = funded[["cout", "occupation", "facturation", "pf", "tier", "inv"]].copy()
     eff["cout_premiere_annee"] = first["cout_fonctionnement"].reindex(range(n)).to_numpy()
     eff["caf_premiere_annee"] = (
         first[[k for k, f, _, nat in DISPOSITIFS if f == "CAF" and nat == "fonctionnement"]]
@@ -223,7 +225,8 @@ class _Place:
     """One place of a lever, as the rules see it for a year."""
 
     cost: float  # operating cost (EAJE: per place and year; ALSH: per hour), revalued
-    occ: Any
+    occ: Any  # taux d'occupation: hours performed / hours open (EAJE)
+    billing: Any  # taux de facturation: hours billed / hours performed (EAJE)
     pf: Any
     gest: Any
     inv: float | None  # investment per place when it counts (opening, given), else None
@@ -238,7 +241,7 @@ def _eaje_place(hyp: dict[str, Any], p: _Place, year: int, params: rules.Paramet
         places=1.0,
         heures_ouverture_an=float(hyp["heures_ouverture_an"]),
         taux_occupation=float(p.occ),
-        taux_facturation=float(hyp["taux_facturation"]),
+        taux_facturation=float(p.billing),
         cout_par_place=p.cost,
         couches_repas=bool(hyp["couches_repas"]),
         ressources_mensuelles=hyp["ressources_mensuelles"],
@@ -305,9 +308,14 @@ _FUNDING = {
 def _unit_funding(
     k: Any, year: int, scenario: Scenario, params: rules.ParameterSet
 ) -> tuple[dict[str, float], Any]:
-    """Funding of one place for a year, by dispositif (rules applied pro rata of the year)."""
+    """Funding of one place for a year, by dispositif (rules applied pro rata of the year).
+
+    `k`: (levier, action, cost, taux d'occupation, participation horaire, gestionnaire,
+    investment per place, tier, coverage under the PIAJE threshold, taux de facturation),
+    the order of ``key_cols`` in :func:`_costs`. The PSU of a crèche place is paid on its
+    billed hours: heures d'ouverture × taux d'occupation × taux de facturation."""
     hyp, cof = scenario.hypotheses, scenario.cofinancements
-    levier, action, cost, occ, pf, gest, inv, tier, low_cov = k[:9]
+    levier, action, cost, occ, pf, gest, inv, tier, low_cov, billing = k[:10]
     growth = (1 + float(hyp["revalorisation_couts"])) ** (year - scenario.annee_base)
     part_commune = float(cof["part_commune"])
     opening = action == "ouvrir"
@@ -317,6 +325,7 @@ def _unit_funding(
     place = _Place(
         cost=float(cost) * growth,
         occ=occ,
+        billing=billing,
         pf=pf,
         gest=gest,
         inv=invest,

@@ -57,6 +57,7 @@ LEVER_COLUMNS = [
     "cout_par_place",
     "investissement_par_place",
     "taux_occupation",
+    "taux_facturation",
     "participation_horaire",
     "gestionnaire",
     "en_qpv",
@@ -69,7 +70,7 @@ PLACE_MODES = [k for k, v in LEVERS.items() if v.variable]
 # -- hypotheses -----------------------------------------------------------------------------------
 DEFAULT_HYPOTHESES: dict[str, Any] = {
     "taux_occupation": 0.622,
-    "taux_facturation": 1.05,
+    "taux_facturation": 1.08,
     "heures_ouverture_an": 2475.0,
     "cout_par_place": {"creche_psu": 16000.0},
     "investissement_par_place": {},
@@ -105,7 +106,8 @@ DEFAULT_COFINANCEMENTS: dict[str, Any] = {"autres_par_place": {}, "part_commune"
 
 HYPOTHESIS_LABELS = {
     "taux_occupation": "taux d'occupation des EAJE (heures réalisées / heures ouvertes)",
-    "taux_facturation": "taux de facturation (heures facturées / heures réalisées)",
+    "taux_facturation": "taux de facturation des EAJE (heures facturées / heures réalisées ; "
+    "la PSU est versée sur les heures facturées)",
     "heures_ouverture_an": "heures d'ouverture par an et par place",
     "cout_par_place": "coût de fonctionnement par place et par an",
     "investissement_par_place": "coût d'investissement par place nouvelle",
@@ -134,13 +136,17 @@ HYPOTHESIS_LABELS = {
 HYPOTHESIS_SOURCES = {
     "taux_occupation": "taux d'occupation réel des EAJE hors micro-crèches, 62,2 % des heures "
     "ouvertes (réponse ministérielle, nosdeputes.fr)",
+    "taux_facturation": "taux de facturation 108 % : écart mesuré par la Cnaf entre heures "
+    "payées par les familles et heures réalisées (prix de revient de 7,7 € par heure payée et "
+    "de 8,3 € par heure réalisée : 8,3 / 7,7 ≈ 1,08 ; l'e-ssentiel n° 61, 2007, données 2004, "
+    "via banquedesterritoires.fr « Quel est le prix de revient d'une heure de garde en "
+    "crèche ? ») ; mesure ancienne, à remplacer par le taux déclaré à la CAF",
     "cout_par_place.creche_psu": "coût moyen d'une place de crèche, 16 000 € par an (circulaire "
     "CNAF 2021-004)",
     "part_enfants_bas_revenus": "parts d'enfants de familles à bas revenus parmi les enfants "
     "accueillis en 2022 (evaluation.securite-sociale.fr)",
 }
 _UNSOURCED_DEFAULTS = {
-    "taux_facturation": "taux de facturation 105 %",
     "heures_ouverture_an": "2 475 heures d'ouverture par an (11 h × 225 jours)",
     "participation_horaire": "participation familiale moyenne 1,30 €/h",
     "places_par_assistante": "3,5 places par assistante maternelle",

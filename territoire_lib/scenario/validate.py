@@ -299,7 +299,7 @@ def _hypotheses(chk: _Checker, raw: Any) -> tuple[dict[str, Any], set[str]]:
     numbers = {
         # key: (low, high, strict_low, expected)
         "taux_occupation": (0, 1, True, "un taux entre 0 et 1 (0.70 pour 70 %)"),
-        "taux_facturation": (0, 3, True, "un taux positif (1.05 pour 105 %)"),
+        "taux_facturation": (0, 3, True, "un taux positif (1.08 pour 108 %)"),
         "heures_ouverture_an": (0, 8784, True, "un nombre d'heures par an (ex. 2475)"),
         "participation_horaire": (0, None, False, "un montant en €/h positif ou nul"),
         "ressources_mensuelles": (0, None, True, "un montant en €/mois positif"),
@@ -518,6 +518,7 @@ def _levers(chk: _Checker, raw: Any, debut: int | None, fin: int | None) -> pd.D
             "cout_par_place": (0, None, True, "un coût en euros par place et par an positif"),
             "investissement_par_place": (0, None, False, "un coût en euros par place positif"),
             "taux_occupation": (0, 1, True, "un taux entre 0 et 1 (0.70 pour 70 %)"),
+            "taux_facturation": (0, 3, True, "un taux positif (1.08 pour 108 %)"),
             "participation_horaire": (0, None, False, "un montant en €/h positif ou nul"),
         }
         for key, (low, high, strict, what) in optional.items():
@@ -543,7 +544,7 @@ def _lever_types(frame: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.array(out[col], dtype="Int64") if len(out) else out[col].astype("Int64")
     for col in ("places", "assistantes", "cout_par_place", "investissement_par_place"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-    for col in ("taux_occupation", "participation_horaire"):
+    for col in ("taux_occupation", "taux_facturation", "participation_horaire"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     for col in ("levier", "commune", "action", "nom", "gestionnaire"):
         out[col] = out[col].astype(object)
