@@ -4,14 +4,16 @@ Every problem found in a user's file becomes an :class:`Issue` that names the fi
 the column, what was found and what was expected. Loaders collect issues and raise a single
 :class:`DataError` carrying all of them (up to a cap), whose message is in French.
 
-Layer « socle »: imports its own layer (french).
+Layer « socle »: imports its own layer (french, variables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .variables import VARIABLES
 
 MAX_ISSUES = 50
 
@@ -98,6 +100,11 @@ class LoadReport:
     blurred_values: int = 0
     secret_values: int = 0
     notes: list[str] = field(default_factory=list)
+    # columns absent from the file → the variable each would have given (loaded without it)
+    missing_columns: dict[str, str] = field(default_factory=dict)
+    # what a reader of any result must know (gaps, approximations): carried into the
+    # diagnostic's « Limites des données » and the batch index
+    warnings: list[str] = field(default_factory=list)
 
     def drop(self, reason: str, count: int, examples: Iterable[object] = ()) -> None:
         """Record `count` rows dropped for `reason` (a French phrase)."""
@@ -113,12 +120,41 @@ class LoadReport:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
+    def warn(self, text: str) -> None:
+        """Record a limit of the loaded data (French sentence, shown wherever results are)."""
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def missing_column(self, column: str, variable: str) -> None:
+        """Record a column absent from the file: the file is loaded without that variable."""
+        self.missing_columns[column] = variable
+
+    def missing_column_texts(self, uses: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """One French sentence per absent column, naming the indicators it disables when
+        ``uses`` (variable → labels of the indicators that need it) is given."""
+        out = []
+        for column, variable in self.missing_columns.items():
+            known = VARIABLES.get(variable)
+            label = known.label if known else variable
+            if uses is None:
+                effect = "les indicateurs qui l'utilisent sont « n.d. »"
+            elif uses.get(variable):
+                effect = "indicateurs désactivés (« n.d. ») : " + ", ".join(uses[variable])
+            else:
+                effect = "aucun indicateur du catalogue ne l'utilise"
+            out.append(
+                f"colonne « {column} » absente de « {self.file} » : la variable « {label} » n'est "
+                f"pas chargée ; {effect}. Le reste du fichier est chargé."
+            )
+        return out
+
     @property
     def rows_dropped(self) -> int:
         return sum(self.dropped.values())
 
-    def french(self) -> str:
-        """A short French paragraph, as printed by `territoire import`."""
+    def french(self, uses: Mapping[str, Sequence[str]] | None = None) -> str:
+        """A short French paragraph, as printed by `territoire import` (``uses``: see
+        :meth:`missing_column_texts`)."""
         out = [f"{self.source} — {self.file}"]
         out.append(
             f"  lignes lues : {fmt_int(self.rows_read)} ; conservées : {fmt_int(self.rows_kept)}"
@@ -143,6 +179,8 @@ class LoadReport:
                 f"  valeurs couvertes par le secret statistique : {fmt_int(self.secret_values)}"
             )
         out.extend(f"  remarque : {n}" for n in self.notes)
+        out.extend(f"  remarque : {t}" for t in self.missing_column_texts(uses))
+        out.extend(f"  attention : {w}" for w in self.warnings)
         return "\n".join(out)
 
     def as_dict(self) -> dict:
@@ -156,6 +194,8 @@ class LoadReport:
             "valeurs_arrondies": self.blurred_values,
             "valeurs_secretes": self.secret_values,
             "remarques": list(self.notes),
+            "colonnes_absentes": dict(self.missing_columns),
+            "avertissements": list(self.warnings),
         }
 
 

@@ -5,7 +5,7 @@ YAML file documents its keys in its header; :func:`load_catalogue` validates eve
 raises a :class:`~territoire_lib.errors.DataError` whose French issues name the file, the line
 and the YAML key (``indicateurs → taux_couverture_global → denominateur``).
 
-Layer « indicateurs »: imports socle (errors, variables).
+Layer « indicateurs »: imports socle (errors, variables, yaml_lines).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import DataError, Issue, quote
 from ..variables import VARIABLES
+from ..yaml_lines import load_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
@@ -163,41 +164,8 @@ class Catalogue:
 
 # -- YAML with line numbers ---------------------------------------------------------------------
 def _load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """Parse YAML; also return the line of every node, keyed by its path of keys."""
-    import yaml
-
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            Issue(
-                file,
-                f"un YAML invalide ({getattr(exc, 'problem', None) or exc})",
-                "un catalogue YAML valide",
-                line=mark.line + 1 if mark else None,
-            )
-        ) from None
-    finally:
-        loader.dispose()
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(n: Any, path: tuple[str, ...]) -> None:
-        lines.setdefault(path, n.start_mark.line + 1)  # a key's own line wins over its value's
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                key = str(k.value)
-                lines[(*path, key)] = k.start_mark.line + 1
-                walk(v, (*path, key))
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, (*path, str(i)))
-
-    if node is not None:
-        walk(node, ())
-    return data, lines
+    """Parse YAML (duplicate keys refused); also return the line of every node by path."""
+    return load_yaml(text, file, "un catalogue YAML valide")
 
 
 class _Checker:

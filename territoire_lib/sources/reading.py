@@ -1,5 +1,12 @@
-"""Shared reading helpers for the loaders: dialect and encoding checks, numbers, duplicates,
+"""Shared reading helpers for the loaders: encodings and separators, numbers, duplicates,
 and the long observation format every loader of observations returns.
+
+Files are read as people have them: UTF-8 with or without BOM as published, or resaved by a
+spreadsheet in Windows-1252 with ``;`` or ``,`` (:func:`decode_file`,
+:func:`detect_separator`). Only what is truly ambiguous is refused (two encodings mixed in
+one file, a header that two separators split equally well). A manifest may declare a file's
+encoding and separator (:func:`dialects`), and every file read is logged for its load report
+(:class:`DialectRead`).
 
 Observation format (one row per commune, year and variable)::
 
@@ -17,7 +24,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -38,28 +48,245 @@ STATUT_LABELS = {
     STATUT_ESTIME: "estimée",
 }
 SEPARATOR_NAMES = {";": "point-virgule « ; »", ",": "virgule « , »", "\t": "tabulation"}
+SEPARATORS = tuple(SEPARATOR_NAMES)
+# encodings read without being told (detected) and their French names
+ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-16": "UTF-16 (avec BOM)",
+    "cp1252": "Windows-1252",
+    "latin-1": "ISO-8859-1 (Latin-1)",
+    "iso-8859-15": "ISO-8859-15 (Latin-9)",
+}
+# spellings accepted in a manifest (« encodage: windows-1252 ») → Python codec
+ENCODING_ALIASES = {
+    "utf-8": "utf-8-sig",
+    "utf8": "utf-8-sig",
+    "windows-1252": "cp1252",
+    "cp1252": "cp1252",
+    "iso-8859-1": "latin-1",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-15": "iso-8859-15",
+    "utf-16": "utf-16",
+}
+# a UTF-8 encoded accented Latin letter (é = C3 A9): French text in UTF-8 always has some
+_UTF8_ACCENT = re.compile(rb"\xc3[\x80-\xbf]")
+RESAVE_HINT = (
+    "dans Excel : « Enregistrer sous » puis « CSV UTF-8 (délimité par des virgules) » ou "
+    "« CSV (séparateur : point-virgule) »"
+)
 
 
-def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
-    """Read a whole text file, turning a decoding failure into a French issue with its line."""
+# -- dialects declared by the manifest, and the log of what was read --------------------------
+@dataclass(frozen=True)
+class Dialect:
+    """Encoding and separator of a file, as declared in a manifest (None: detected)."""
+
+    encoding: str | None = None  # a key of ENCODING_ALIASES or a Python codec
+    separator: str | None = None
+
+
+@dataclass(frozen=True)
+class DialectRead:
+    """How one file was read: for the load report."""
+
+    file: str
+    encoding: str  # Python codec actually used
+    separator: str | None  # None for a non-delimited text (GeoJSON)
+    expected_separator: str | None  # the publisher's separator, when the reader knows it
+    declared: bool  # given by the manifest rather than detected
+
+    def french(self) -> str:
+        enc = ENCODING_LABELS.get(self.encoding, self.encoding)
+        how = "déclaré dans le manifeste" if self.declared else "détecté"
+        text = f"« {self.file} » lu en {enc}"
+        if self.separator is not None:
+            text += f", séparateur {SEPARATOR_NAMES.get(self.separator, self.separator)}"
+        text += f" ({how})"
+        resaved = []
+        if self.encoding in ("cp1252", "latin-1", "iso-8859-15"):
+            resaved.append(f"encodage {enc}")
+        if self.separator and self.expected_separator and self.separator != self.expected_separator:
+            resaved.append(f"séparateur {SEPARATOR_NAMES[self.separator]}")
+        if resaved:
+            text += (
+                " ; le fichier publié est en UTF-8 avec le séparateur "
+                f"{SEPARATOR_NAMES.get(self.expected_separator or ';')} : "
+                f"{' et '.join(resaved)} d'un fichier réenregistré (par un tableur ?), "
+                "accepté tel quel — vérifiez que les codes commune ont gardé leur zéro initial"
+            )
+        return text + "."
+
+
+_DECLARED: ContextVar[Mapping[str, Dialect] | None] = ContextVar("declared_dialects", default=None)
+_LOG: ContextVar[list[DialectRead] | None] = ContextVar("dialect_log", default=None)
+
+
+@contextmanager
+def dialects(declared: Mapping[str | Path, Dialect] | None = None) -> Iterator[list[DialectRead]]:
+    """Within the block, files read by :func:`read_text` / :func:`read_delimited` use the
+    dialect ``declared`` for their path (a manifest's ``encodage`` / ``separateur``), and
+    each file read is appended to the yielded list (to note it in a load report)."""
+    table = {str(Path(k).resolve()): v for k, v in (declared or {}).items()}
+    log: list[DialectRead] = []
+    t1, t2 = _DECLARED.set(table), _LOG.set(log)
+    try:
+        yield log
+    finally:
+        _DECLARED.reset(t1)
+        _LOG.reset(t2)
+
+
+def _declared(path: Path) -> Dialect:
+    table = _DECLARED.get() or {}
+    return table.get(str(path.resolve()), Dialect())
+
+
+def _log(entry: DialectRead) -> None:
+    log = _LOG.get()
+    if log is not None and entry not in log:
+        log.append(entry)
+
+
+# -- encodings -----------------------------------------------------------------------------------
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _decode_as(raw: bytes, name: str, codec: str, how: str) -> str:
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        byte = raw[exc.start : exc.start + 1].hex().upper()
+        raise DataError(
+            Issue(
+                name,
+                f"un octet 0x{byte} impossible en {ENCODING_LABELS.get(codec, codec)} ({how})",
+                "un fichier dans l'encodage annoncé, ou retirez « encodage: » du manifeste pour "
+                "qu'il soit détecté",
+                line=_line_of(raw, exc.start),
+            )
+        ) from None
+
+
+def decode_file(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a file and the codec used: ``encoding`` when given, else detected.
+
+    Detected: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 (Excel's
+    « CSV (séparateur : point-virgule) » on a French Windows). Refused, as truly ambiguous or
+    unreadable: a file mixing UTF-8 and Windows-1252 accents, bytes valid in neither, an Excel
+    workbook renamed ``.csv``, UTF-16 without a BOM.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(Issue(path.name, "aucun fichier à cet emplacement", "un fichier lisible"))
     raw = path.read_bytes()
+    name = path.name
+    if encoding is not None:
+        codec = ENCODING_ALIASES.get(encoding.lower(), encoding)
+        return _decode_as(raw, name, codec, "encodage demandé"), codec
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return _decode_as(raw, name, "utf-8-sig", "fichier marqué UTF-8 par son BOM"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_as(raw, name, "utf-16", "fichier marqué UTF-16 par son BOM"), "utf-16"
+    if raw.startswith(b"PK\x03\x04"):
+        raise DataError(
+            Issue(
+                name,
+                "un classeur Excel (.xlsx) et non un fichier texte",
+                f"le fichier CSV tel que publié ({RESAVE_HINT})",
+            )
+        )
+    if b"\x00" in raw[:4096]:
+        raise DataError(
+            Issue(
+                name,
+                "des octets nuls (fichier UTF-16 sans BOM, ou fichier binaire)",
+                f"un fichier texte en UTF-8 ou Windows-1252 ({RESAVE_HINT})",
+                line=_line_of(raw, raw.index(b"\x00")),
+            )
+        )
     try:
-        return raw.decode(encoding)
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        first_bad = exc.start
+    accent = _UTF8_ACCENT.search(raw)
+    if accent is not None:
+        shown = raw[accent.start() : accent.end()].decode("utf-8")
+        byte = raw[first_bad : first_bad + 1].hex().upper()
+        raise DataError(
+            Issue(
+                name,
+                f"deux encodages mêlés : « {shown} » écrit en UTF-8 (ligne "
+                f"{_line_of(raw, accent.start())}) mais un octet 0x{byte} de Windows-1252 "
+                f"(ligne {_line_of(raw, first_bad)})",
+                "un fichier enregistré d'un seul tenant, en UTF-8 ou en Windows-1252 ; ou "
+                "déclarez son encodage dans le manifeste ({fichier: …, encodage: windows-1252})",
+                line=_line_of(raw, first_bad),
+            )
+        )
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
         byte = raw[exc.start : exc.start + 1].hex().upper()
         raise DataError(
             Issue(
-                path.name,
-                f"un caractère non UTF-8 (octet 0x{byte}, fichier probablement enregistré en "
-                "Windows-1252/Latin-1)",
-                "un fichier encodé en UTF-8 (dans Excel : « CSV UTF-8 »)",
-                line=line,
+                name,
+                f"un octet 0x{byte} qui n'est ni de l'UTF-8 ni du Windows-1252",
+                f"un fichier texte en UTF-8 ou Windows-1252 ({RESAVE_HINT})",
+                line=_line_of(raw, exc.start),
             )
         ) from None
+
+
+def read_text(path: Path, encoding: str | None = None) -> str:
+    """Read a whole text file (encoding detected unless given or declared by the manifest);
+    a file that cannot be decoded becomes a French issue with its line."""
+    path = Path(path)
+    declared = _declared(path)
+    codec_wanted = declared.encoding or encoding
+    text, codec = decode_file(path, codec_wanted)
+    _log(DialectRead(path.name, codec, None, None, declared.encoding is not None))
+    return text
+
+
+# -- separators ----------------------------------------------------------------------------------
+def _fields(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def _fits(header: list[str], required: list[str], case_insensitive: bool) -> bool:
+    names = {h.strip().lower() if case_insensitive else h.strip() for h in header}
+    return all((r.lower() if case_insensitive else r) in names for r in required)
+
+
+def detect_separator(
+    text: str, expected: str, required: list[str], case_insensitive: bool = False
+) -> str | None:
+    """The separator of a delimited text, from its header: the only one of ``;``, ``,`` and tab
+    found in it; else the one giving the required columns; else the one giving every one of
+    the first lines as many fields as the header; else ``expected`` if it is among them.
+    None when truly ambiguous or when the header has no separator at all."""
+    lines = text.splitlines()
+    header = lines[0] if lines else ""
+    found = [s for s in SEPARATORS if len(_fields(header, s)) > 1]
+    if len(found) <= 1:
+        return found[0] if found else None
+    if required:
+        fit = [s for s in found if _fits(_fields(header, s), required, case_insensitive)]
+        if len(fit) == 1:
+            return fit[0]
+        found = fit or found
+    sample = [ln for ln in lines[1:51] if ln.strip()]
+    regular = [
+        s for s in found if all(len(_fields(ln, s)) == len(_fields(header, s)) for ln in sample)
+    ]
+    if len(regular) == 1:
+        return regular[0]
+    if expected in (regular or found):
+        return expected
+    return None
 
 
 def read_delimited(
@@ -67,29 +294,51 @@ def read_delimited(
     *,
     sep: str,
     required: Iterable[str] = (),
-    encoding: str = "utf-8-sig",
+    encoding: str | None = None,
     case_insensitive: bool = False,
+    detect: bool = True,
 ) -> pd.DataFrame:
     """Read a delimited file with every cell as a string, plus a ``_ligne`` column.
 
-    Checks the separator on the header line, the encoding, the presence of the required
-    columns (case-insensitively when asked: the returned frame then uses the required
-    spelling) and the number of fields of every line.
+    ``sep`` is the publisher's separator. The encoding is detected (:func:`decode_file`) and,
+    with ``detect``, the separator too (:func:`detect_separator`: a file resaved by Excel with
+    ``;`` or ``,`` is read as it is), unless the manifest declares them (:func:`dialects`).
+    Checks the presence of the required columns (case-insensitively when asked: the returned
+    frame then uses the required spelling) and the number of fields of every line.
     """
     path = Path(path)
-    text = read_text(path, encoding)
+    declared = _declared(path)
+    text, codec = decode_file(path, declared.encoding or encoding)
     header = text.split("\n", 1)[0].rstrip("\r")
     required = list(required)
     issues = IssueCollector(path)
-    if sep not in header:
-        other = [s for s in SEPARATOR_NAMES if s != sep and s in header]
+    chosen = declared.separator or sep
+    if declared.separator is None and detect:
+        detected = detect_separator(text, sep, required, case_insensitive)
+        present = [s for s in SEPARATORS if s in header]
+        if detected is None and len(present) > 1:
+            issues.add(
+                "un en-tête où le "
+                + " et le ".join(SEPARATOR_NAMES[s] for s in present)
+                + " peuvent chacun séparer les colonnes",
+                "un seul séparateur possible ; déclarez-le dans le manifeste, ex. "
+                f'{{fichier: {path.name}, separateur: "{sep}"}}',
+                line=1,
+            )
+            issues.raise_if_any()
+        chosen = detected or sep
+    if chosen not in header:
+        other = [s for s in SEPARATOR_NAMES if s != chosen and s in header]
         found = (
             f"le séparateur {SEPARATOR_NAMES[other[0]]}"
             if other
             else f"une ligne d'en-tête sans séparateur ({quote(header)})"
         )
-        issues.add(found, f"le séparateur {SEPARATOR_NAMES[sep]}", line=1)
+        how = " déclaré dans le manifeste" if declared.separator else ""
+        issues.add(found, f"le séparateur {SEPARATOR_NAMES[chosen]}{how}", line=1)
         issues.raise_if_any()
+    _log(DialectRead(path.name, codec, chosen, sep, declared.separator is not None))
+    sep = chosen
     try:
         frame = pd.read_csv(
             io.StringIO(text),

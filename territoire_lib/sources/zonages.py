@@ -284,9 +284,8 @@ def read_frr(
         raw = read_xlsx(path, skip=skip, sheet=sheet)
         sep = None
     else:
-        if sep is None:
-            sep = sniff_separator(path)
-        raw = read_delimited(path, sep=sep)
+        given = sep is not None  # a separator given by the caller is checked, not detected
+        raw = read_delimited(path, sep=sep if given else sniff_separator(path), detect=not given)
 
     columns = {c.lower(): c for c in raw.columns if c != LINE}
     classement_col = mapping.get("classement")

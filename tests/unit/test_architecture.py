@@ -33,11 +33,21 @@ MAX_LINES = 800
 LAYERS: list[tuple[str, list[str]]] = [
     (
         "socle",
-        ["", "errors", "french", "variables", "geo", "files", "notebook_display", "xlsx_cells"],
+        [
+            "",
+            "errors",
+            "french",
+            "variables",
+            "geo",
+            "files",
+            "notebook_display",
+            "xlsx_cells",
+            "yaml_lines",
+        ],
     ),
     ("graphiques", ["charts"]),
     ("sources", ["sources"]),
-    ("données", ["dataset", "key_figures", "demography", "demo"]),
+    ("données", ["dataset", "manifest", "key_figures", "demography", "demo"]),
     ("indicateurs", ["indicators"]),
     ("diagnostic", ["diagnostic"]),
     ("règles", ["rules"]),

@@ -14,6 +14,7 @@ from territoire_lib.sources.cafdata import (
     read_early_childhood,
     read_tauxcouv_legacy,
 )
+from territoire_lib.sources.reading import dialects
 from territoire_lib.variables import VARIABLES
 
 BOM = "\ufeff"
@@ -300,16 +301,13 @@ def test_malformed_month(tmp_path):
     assert "ligne 2" in msg and "colonne « dtreffre »" in msg and "AAAA-MM" in msg
 
 
-def test_wrong_separator(tmp_path):
-    rows = [line.replace(";", ",") for line in S_BEN_ROWS[:2]]
-    msg = error_of(read_cafdata_communal, write(tmp_path, "s.csv", rows, bom=True))
-    assert "ligne 1" in msg and "virgule" in msg and "point-virgule" in msg
-
-
-def test_wrong_encoding(tmp_path):
-    rows = [*S_BEN_ROWS[:2], "2023-12;90011;Évette-Salbert;35;80;0;0"]
-    msg = error_of(read_cafdata_communal, write(tmp_path, "s.csv", rows, enc="cp1252"))
-    assert "ligne 3" in msg and "UTF-8" in msg
+def test_resaved_by_excel_is_read(tmp_path):
+    # commas instead of « ; », Windows-1252 instead of UTF-8 with BOM: same values
+    rows = [line.replace(";", ",") for line in S_BEN_ROWS]
+    with dialects() as log:
+        obs, _ = read_cafdata_communal(write(tmp_path, "s.csv", rows, enc="cp1252"))
+    assert value(obs, "01001", "allocataires", 2023) == 35
+    assert [(d.encoding, d.separator) for d in log] == [("cp1252", ",")]
 
 
 def test_missing_column_and_labels_header(tmp_path):

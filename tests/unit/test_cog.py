@@ -9,6 +9,7 @@ import pytest
 
 from territoire_lib.errors import DataError
 from territoire_lib.sources.cog import read_cog_communes, read_epci_composition
+from territoire_lib.sources.reading import dialects
 
 COG_HEADER = "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT"
 COG_ROWS = [
@@ -80,24 +81,32 @@ def test_cog_accepts_bom(tmp_path):
     assert communes["code"].tolist() == ["01001"]
 
 
-def test_cog_wrong_separator(tmp_path):
+def test_cog_resaved_by_excel_is_read(tmp_path):
+    # Excel on a French Windows: « ; » instead of « , » and Windows-1252 instead of UTF-8
     path = write_cog(
-        tmp_path, [r.replace(",", ";") for r in COG_ROWS], COG_HEADER.replace(",", ";")
+        tmp_path,
+        [r.replace(",", ";") for r in COG_ROWS],
+        COG_HEADER.replace(",", ";"),
+        encoding="cp1252",
     )
-    with pytest.raises(DataError) as err:
-        read_cog_communes(path)
-    msg = str(err.value)
-    assert "ligne 1" in msg
-    assert "point-virgule" in msg and "virgule « , »" in msg
+    with dialects() as log:
+        communes, _ = read_cog_communes(path)
+    assert communes["code"].tolist()[:2] == ["01001", "01004"]
+    assert communes["nom"].tolist()[1] == "Ambérieu-en-Bugey"
+    assert [(d.encoding, d.separator, d.expected_separator) for d in log] == [("cp1252", ";", ",")]
 
 
-def test_cog_latin1(tmp_path):
-    path = write_cog(tmp_path, COG_ROWS, encoding="latin-1")
+def test_cog_not_a_text_file(tmp_path):
+    path = tmp_path / "v_commune_2024.csv"
+    path.write_bytes(b"COM,01001\n" + bytes([0x81, 0x8D]) + b"\n")  # undefined in Windows-1252
     with pytest.raises(DataError) as err:
         read_cog_communes(path)
-    msg = str(err.value)
-    # first non-ASCII character (é of Clémenciat) is on line 2
-    assert "ligne 2" in msg and "UTF-8" in msg
+    assert str(err.value) == (
+        "Le fichier ne peut pas être chargé :\n- fichier « v_commune_2024.csv », ligne 2 : "
+        "trouvé un octet 0x81 qui n'est ni de l'UTF-8 ni du Windows-1252 ; attendu un fichier "
+        "texte en UTF-8 ou Windows-1252 (dans Excel : « Enregistrer sous » puis « CSV UTF-8 "
+        "(délimité par des virgules) » ou « CSV (séparateur : point-virgule) »)."
+    )
 
 
 def test_cog_lost_leading_zero(tmp_path):

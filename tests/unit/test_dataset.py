@@ -140,14 +140,17 @@ def test_import_reports_every_broken_file(tmp_path, capsys, monkeypatch):
     lines = sben.read_text(encoding="utf-8-sig").splitlines()
     lines[2] = lines[2].replace(";96002;", ";9602;", 1)
     sben.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
-    # and a census file saved with commas
+    # and a census file where a line pasted from another file is in Windows-1252 while the
+    # rest is UTF-8 (« Saint-Éloi » on line 3): two encodings in one file, truly ambiguous
     rp = folder / "base-ic-evol-struct-pop-2019.csv"
-    rp.write_text(rp.read_text(encoding="utf-8").replace(";", ","), encoding="utf-8")
+    rows = rp.read_bytes().split(b"\n")
+    rows[3] = rows[3].decode("utf-8").replace("Valmont", "Valmonté").encode("cp1252")
+    rp.write_bytes(b"\n".join(rows))
     before = _digests(folder)
     assert main(["import", str(folder)]) == 1
     err = capsys.readouterr().err
     assert "s_ben_com_f.csv" in err and "ligne 3" in err and "numcomdo" in err
-    assert "base-ic-evol-struct-pop-2019.csv" in err and "séparateur" in err
+    assert "base-ic-evol-struct-pop-2019.csv" in err and "deux encodages mêlés" in err
     assert "Traceback" not in err
     assert _digests(folder) == before
 

@@ -14,6 +14,7 @@ from territoire_lib.sources.insee import (
     read_filosofi_wide,
     read_population_age,
 )
+from territoire_lib.sources.reading import dialects
 
 GEO_COLS = "IRIS;REG;DEP;UU2020;COM;LIBCOM;TRIRIS;GRD_QUART;LIBIRIS;TYP_IRIS;MODIF_IRIS;LAB_IRIS"
 POP_SUFFIXES = ["POP", "POP0002", "POP0305", "POP0610", "POP1117", "POP1824", "POP2539"]
@@ -148,23 +149,24 @@ def test_population_empty_code_dropped(tmp_path):
     assert value(obs, "01002", "pop_totale") == pytest.approx(19.8456)
 
 
-def test_population_wrong_separator(tmp_path):
+def test_population_comma_separator_is_detected(tmp_path):
+    # the same file resaved with commas (issue 13, item 5): read as it is, noted in the log
     lines = [pop_header().replace(";", ","), *(r.replace(";", ",") for r in POP_ROWS)]
     path = write(tmp_path, "base-ic-evol-struct-pop-2021.csv", lines)
-    with pytest.raises(DataError) as err:
-        read_population_age(path)
-    msg = str(err.value)
-    assert "ligne 1" in msg
-    assert "trouvé le séparateur virgule « , »" in msg
-    assert "attendu le séparateur point-virgule « ; »" in msg
+    with dialects() as log:
+        obs, _ = read_population_age(path)
+    assert value(obs, "01002", "pop_totale") == pytest.approx(19.8456)  # 12.3456 + 7.5
+    assert [(d.separator, d.expected_separator, d.encoding) for d in log] == [(",", ";", "utf-8")]
 
 
-def test_population_latin1(tmp_path):
+def test_population_windows_1252(tmp_path):
+    # Excel on a French Windows writes « Ambérieu » as the single byte 0xE9 (line 3)
     rows = [POP_ROWS[0], geo("010020101", "01002", name="Ambérieu") + ";1;1;1;1;1;1;1;1"]
-    with pytest.raises(DataError) as err:
-        read_population_age(pop_file(tmp_path, rows, encoding="latin-1"))
-    msg = str(err.value)
-    assert "ligne 3" in msg and "UTF-8" in msg and "Latin-1" in msg
+    with dialects() as log:
+        obs, _ = read_population_age(pop_file(tmp_path, rows, encoding="cp1252"))
+    assert value(obs, "01002", "pop_totale") == pytest.approx(1.0)
+    assert log[0].encoding == "cp1252"
+    assert "lu en Windows-1252" in log[0].french()
 
 
 def test_population_lost_leading_zero(tmp_path):
@@ -433,13 +435,13 @@ def test_filosofi_wide_missing_column(tmp_path):
     assert "« FILO2021_DISP_COM.csv », ligne 1, colonne « Q221 »" in msg
 
 
-def test_filosofi_wide_wrong_separator(tmp_path):
+def test_filosofi_wide_comma_separator_is_detected(tmp_path):
     disp, pauv = filo_files(tmp_path)
-    disp.write_text(DISP_HEADER.replace(";", ",") + "\n", encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        read_filosofi_wide(disp, pauv)
-    msg = str(err.value)
-    assert "FILO2021_DISP_COM.csv" in msg and "ligne 1" in msg and "virgule « , »" in msg
+    disp.write_text(
+        "\n".join(r.replace(";", ",") for r in [DISP_HEADER, *DISP_ROWS]) + "\n", encoding="utf-8"
+    )
+    obs, _ = read_filosofi_wide(disp, pauv)
+    assert value(obs, "01004", "niveau_vie_median") == pytest.approx(21450.5)
 
 
 def test_filosofi_wide_unmatched(tmp_path):
