@@ -42,7 +42,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .errors import TerritoireError, quote
-from .rules import fmt_nombre
+from .rules import fmt_nombre, fmt_pct
 
 REQUIRED_COLUMNS = {
     "commune": "code commune (5 caractères)",
@@ -560,7 +560,7 @@ def candidates_from_scenario(
     notes.append(
         f"coûts nets pour la commune d'une place de crèche PSU ouverte en {year} : "
         "investissement moins l'aide PIAJE, fonctionnement moins familles, PSU (versée sur les "
-        f"heures facturées, taux de facturation {fmt_nombre(100 * float(hyp['taux_facturation']), 1)} %), "
+        f"heures facturées, taux de facturation {fmt_pct(float(hyp['taux_facturation']))}), "
         "bonus et cofinancements (règles CNAF datées ; certaines valeurs sont « à vérifier »)"
     )
     return out, notes
