@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "import_",
     "parametres",
     "participation",
+    "psu",
     "scenario",
     "indicateurs",
     "batch",
