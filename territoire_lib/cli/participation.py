@@ -1,5 +1,6 @@
 """`territoire participation`: hourly family participation from the national barème
-(PSU), with the plancher and plafond in force at a date.
+(PSU), with the plancher and plafond in force at a date (flagged « valeur 2025 reconduite, à
+vérifier » past the date up to which they are documented).
 
 Layer « applications »: imports socle (errors); règles (rules); its own layer (cli.parametres).
 """
@@ -17,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Calcule la participation horaire d'une famille en EAJE PSU : ressources mensuelles "
             "bornées par le plancher et le plafond en vigueur × taux d'effort selon le nombre "
             "d'enfants à charge et le type d'accueil ; un enfant bénéficiaire de l'AEEH donne "
-            "le taux d'effort immédiatement inférieur."
+            "le taux d'effort immédiatement inférieur (seule l'AEEH compte ici ; le bonus "
+            "inclusion handicap de l'EAJE compte aussi, depuis 2020, les enfants suivis par une "
+            "PCO, un CAMSP, un SESSAD ou un SAFEP, ou avec une attestation hospitalière ou de "
+            "PMI). Une valeur utilisée au-delà de la période que sa source documente est dite "
+            "« reconduite, à vérifier »."
         ),
     )
     p.add_argument(
@@ -39,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         const="1",
         default="0",
         metavar="N",
-        help="la famille a un enfant bénéficiaire de l'AEEH (ou N enfants)",
+        help="la famille a un enfant bénéficiaire de l'AEEH (ou N enfants) : taux d'effort "
+        "immédiatement inférieur ; seule l'AEEH compte pour le barème",
     )
     p.add_argument("--date", metavar="AAAA-MM-JJ", help="date d'effet (par défaut : aujourd'hui)")
     p.set_defaults(func=run)
@@ -106,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
     res = family_participation_hourly(resources, children, args.accueil, aeeh, when, params=params)
     d = res.details
 
-    def mark(statut: str) -> str:
+    def mark(statut: str, reconduction: str = "") -> str:
+        if reconduction:
+            return f"  ⚠ {reconduction}"
         return "" if statut == CONFIRMEE else f"  {WARN}"
 
     enfants = f"{children} enfant{'s' if children > 1 else ''} à charge"
@@ -121,12 +129,13 @@ def run(args: argparse.Namespace) -> int:
     rate = float(np.atleast_1d(d["taux_effort"])[0])
     print(
         f"Taux d'effort : {fmt_pct(rate)} des ressources mensuelles par heure"
-        f"{mark(d['taux_statut'])}"
+        f"{mark(d['taux_statut'], d['taux_reconduction'])}"
     )
     print(
         f"Plancher de ressources : {fmt_valeur(d['plancher'], '€')} €/mois"
-        f"{mark(d['plancher_statut'])} · plafond : {fmt_valeur(d['plafond'], '€')} €/mois"
-        f"{mark(d['plafond_statut'])}"
+        f"{mark(d['plancher_statut'], d['plancher_reconduction'])} · plafond : "
+        f"{fmt_valeur(d['plafond'], '€')} €/mois"
+        f"{mark(d['plafond_statut'], d['plafond_reconduction'])}"
     )
     print()
     bornes = {"plancher": "plancher appliqué", "plafond": "plafond appliqué", "": ""}
@@ -145,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     if res.a_verifier:
         print()
         print(f"Valeurs {A_VERIFIER} utilisées dans ce calcul :")
-        for line in params.describe(res.a_verifier):
+        for line in params.describe(res.a_verifier, res.date):
             print(f"  ⚠ {line}")
         print(FOOTNOTE)
     return 0

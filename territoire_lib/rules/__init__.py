@@ -3,7 +3,9 @@
 Every amount, rate, ceiling and threshold lives in ``territoire_lib/parameters/<theme>/<name>.yaml``
 (OpenFisca style: French description, unit, values keyed by date, each with its reference and its
 status, « confirmée » or « à vérifier »). A value stays in force until the next dated value;
-``value: null`` means "not documented from this date on".
+``value: null`` means "not documented from this date on". A value used past the date up to
+which it is documented (``valid_until``, or the next yearly revision of a parameter with
+``revision: annuelle``) is carried forward and flagged « valeur 2025 reconduite, à vérifier ».
 
 Parameter names are the file path without extension, with dots: ``psu.taux``,
 ``bareme.plafond_ressources``. A key of a table parameter is addressed with one more dot:
@@ -29,6 +31,7 @@ Layout, by job (each module's docstring says what it owns and what it imports):
 - :mod:`.base`: the error, the statuses, dates and French display of values;
 - :mod:`.parameters`: the values in force at a date (:class:`ParameterSet`);
 - :mod:`.loading`: reading and validating the YAML files (:func:`load_parameters`);
+- :mod:`.changes`: what changed between two dates (veille, :func:`parameter_changes`);
 - :mod:`.formula`: a formula's :class:`Result` and the trace of the parameters it read;
 - :mod:`.bareme`: the barème des participations familiales;
 - :mod:`.bonus`: the EAJE bonuses per place and the PIAJE investment aid;
@@ -59,6 +62,7 @@ from .base import (
     parse_date,
 )
 from .bonus import (
+    ENFANTS_HANDICAP,
     GESTIONNAIRES,
     TRANCHES_TERRITOIRE,
     aide_investissement,
@@ -69,6 +73,7 @@ from .bonus import (
     bonus_trajectoire_par_place,
     tranche_territoire,
 )
+from .changes import parameter_changes
 from .eaje import EajeFunding, EajeInput, psu_prix_plafond, simulate_eaje
 from .formula import Result
 from .loading import KINDS, PARAMETERS_DIR, load_parameters
@@ -82,6 +87,7 @@ __all__ = [
     "AvsFunding",
     "AvsInput",
     "CONFIRMEE",
+    "ENFANTS_HANDICAP",
     "EajeFunding",
     "EajeInput",
     "GESTIONNAIRES",
@@ -110,6 +116,7 @@ __all__ = [
     "fmt_pct",
     "fmt_valeur",
     "load_parameters",
+    "parameter_changes",
     "parse_date",
     "psu_prix_plafond",
     "simulate_alsh",

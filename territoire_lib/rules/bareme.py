@@ -2,7 +2,8 @@
 
 Owns :func:`family_participation_hourly`: the hourly family participation, vectorised over
 families, from the taux d'effort by number of children (collective or family care), resources
-bounded by the plancher and the plafond in force, one rank lower per child receiving AEEH.
+bounded by the plancher and the plafond in force (flagged « reconduite, à vérifier » past the
+date up to which they are documented), one rank lower per child receiving AEEH.
 
 Layer « règles »: imports the socle (``errors``), :mod:`.base`, :mod:`.parameters` and
 :mod:`.formula`.
@@ -52,7 +53,8 @@ def family_participation_hourly(
 
     `value` is a float for scalar inputs, a Series for a Series of resources, else an array.
     `details`: taux_effort, ressources_retenues, borne ('plancher', 'plafond' or ''),
-    plancher, plafond.
+    plancher, plafond, the status of each (…_statut) and, for a value carried forward past its
+    documented date, « valeur 2025 reconduite, à vérifier » (…_reconduction, else "").
     """
     t = _Trace(params, date)
     kind = _accueil(accueil)
@@ -118,5 +120,8 @@ def family_participation_hourly(
         plancher_statut=plancher.statut,
         plafond_statut=plafond.statut,
         taux_statut=rates_pv.statut,
+        plancher_reconduction=plancher.reconduction,
+        plafond_reconduction=plafond.reconduction,
+        taux_reconduction=rates_pv.reconduction,
         accueil=kind,
     )

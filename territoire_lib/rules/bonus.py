@@ -1,8 +1,9 @@
 """The EAJE bonuses per place and the PIAJE investment aid.
 
 Owns one function per bonus (mixité sociale, inclusion handicap, territoire CTG, trajectoire,
-attractivité), the tiers of the bonus territoire, the managers of the bonus attractivité, and
-:func:`aide_investissement` (PIAJE). A bonus not yet in force at the date counts 0 € with a
+attractivité), the French wording of the children counted for the bonus inclusion handicap
+(:data:`ENFANTS_HANDICAP`), the tiers of the bonus territoire, the managers of the bonus
+attractivité, and :func:`aide_investissement` (PIAJE). A bonus not yet in force at the date counts 0 € with a
 French note, through one helper (`_not_yet`).
 
 Layer « règles »: imports the socle (``errors``), :mod:`.base`, :mod:`.parameters` and
@@ -21,18 +22,25 @@ from .formula import Result, _array, _bad_positions, _bracket, _shape_like, _Tra
 from .parameters import ParameterSet
 
 GESTIONNAIRES = ("public", "prive")
+# who counts as a child with a disability for the bonus inclusion handicap, for labels and help
+ENFANTS_HANDICAP = (
+    "bénéficiaires de l'AEEH et, depuis le 1er janvier 2020, enfants suivis par une PCO, un "
+    "CAMSP, un SESSAD ou un SAFEP, ou avec une attestation hospitalière ou de PMI"
+)
 TRANCHES_TERRITOIRE = ("qpv_frr", "intermediaire", "autre")
 
 
 def bonus_mixite_par_place(
     pf_moyenne: Any, date: Any = None, *, params: ParameterSet | None = None
 ) -> Result:
-    """Bonus mixité sociale (€/place/year) from the average hourly family participation."""
+    """Bonus mixité sociale (€/place/year) from the average family participation per billed
+    hour (participations ÷ billed hours). Tranches with their upper bound included, as in
+    circ. CNAF 2018-002: ≤ 0.75 → 2 100; ]0.75, 1.00] → 800; ]1.00, 1.25] → 300; above → 0."""
     return _bracket_bonus(
         "bonus.mixite_sociale",
         "bonus mixité sociale",
         pf_moyenne,
-        "Participation familiale horaire moyenne",
+        "Participation familiale moyenne par heure facturée",
         date,
         params,
     )
@@ -47,22 +55,28 @@ def bonus_handicap_par_place(
 ) -> Result:
     """Bonus inclusion handicap (€/place/year): band rate × cost per place (× share), capped.
 
-    Triggered from the first child with a disability (share > 0). The formula is read from
+    `part_enfants_aeeh` is the share of children with a disability among the children
+    accueillis: those receiving AEEH and, since 1 January 2020, also those followed by a PCO,
+    a CAMSP, a SESSAD or SAFEP, or with a hospital or PMI attestation (circ. CNAF 2020-011;
+    ``bonus.inclusion_handicap_eligibilite``, given in `details["enfants_comptes"]`).
+    Triggered from the first such child (share > 0). The formula is read from
     ``bonus.inclusion_handicap_assiette`` (still « à vérifier »).
     """
     t = _Trace(params, date)
     scalar = np.ndim(part_enfants_aeeh) == 0 and np.ndim(cout_par_place) == 0
-    share = _array(part_enfants_aeeh, "Part d'enfants bénéficiaires de l'AEEH")
+    what = f"Part d'enfants en situation de handicap ({ENFANTS_HANDICAP})"
+    share = _array(part_enfants_aeeh, what)
     cost = _array(cout_par_place, "Coût par place")
     if ((share < 0) | (share > 1)).any():
         raise RulesError(
-            f"Part d'enfants bénéficiaires de l'AEEH : trouvé {_bad_positions((share < 0) | (share > 1), share)} ; "
+            f"{what} : trouvé {_bad_positions((share < 0) | (share > 1), share)} ; "
             "attendu une part entre 0 et 1 (0.05 pour 5 %)."
         )
     rates = t.get("bonus.inclusion_handicap_taux")
     if rates is None or not (share > 0).any():
         zero = np.zeros(np.broadcast(share, cost).shape)
         return t.result(_shape_like(zero, part_enfants_aeeh, scalar))
+    counted = t.get("bonus.inclusion_handicap_eligibilite")
     cap = float(t.at("bonus.inclusion_handicap_plafond").value)
     mode = str(t.at("bonus.inclusion_handicap_assiette").value)
     rate = _bracket(rates, share)
@@ -76,7 +90,12 @@ def bonus_handicap_par_place(
             "« cout_par_place_x_part » ou « cout_par_place »."
         )
     value = np.where(share > 0, np.minimum(raw, cap), 0.0)
-    return t.result(_shape_like(value, part_enfants_aeeh, scalar), taux=rate, plafond=cap)
+    return t.result(
+        _shape_like(value, part_enfants_aeeh, scalar),
+        taux=rate,
+        plafond=cap,
+        enfants_comptes=str(counted.value) if counted is not None else "",
+    )
 
 
 def tranche_territoire(qpv: bool = False, frr: bool = False, tranche: str = "autre") -> str:

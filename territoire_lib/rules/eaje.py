@@ -124,9 +124,12 @@ class EajeInput:
     Families: `ressources_mensuelles` (one value, or one per family, €/month) with `enfants`
     and optional `poids` (share of billed hours of each family), or directly
     `participation_horaire` (average €/h billed, e.g. from Filoué: participations ÷ heures
-    facturées). `part_enfants_aeeh` is the share of children with a disability (lower taux
-    d'effort, bonus inclusion handicap). `prix_plafond` (€/h): a ceiling given by the user
-    (e.g. read on the CAF's notification) instead of the dated parameters.
+    facturées). `part_enfants_aeeh` is the share of children with a disability: for the
+    bonus inclusion handicap, children receiving AEEH and, since 2020, those followed by a PCO,
+    a CAMSP, a SESSAD or SAFEP, or with a hospital or PMI attestation (circ. CNAF 2020-011);
+    the barème's lower taux d'effort applies to it too, though only AEEH counts there.
+    `prix_plafond` (€/h): a ceiling given by the user (e.g. read on the CAF's notification)
+    instead of the dated parameters.
     """
 
     places: float
@@ -275,7 +278,12 @@ def _check_eaje(inp: EajeInput) -> None:
             "ressources des familles (€/mois) ou une participation horaire moyenne"
         )
     c.number("participation horaire moyenne", inp.participation_horaire, optional=True)
-    c.number("part d'enfants bénéficiaires de l'AEEH", inp.part_enfants_aeeh, high=1)
+    c.number(
+        "part d'enfants en situation de handicap (AEEH ; depuis 2020 aussi PCO, CAMSP, "
+        "SESSAD ou SAFEP, attestation hospitalière ou de PMI)",
+        inp.part_enfants_aeeh,
+        high=1,
+    )
     c.choice("gestionnaire", inp.gestionnaire, GESTIONNAIRES)
     c.choice("tranche du bonus territoire", inp.tranche_territoire, TRANCHES_TERRITOIRE)
     c.number(

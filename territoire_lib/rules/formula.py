@@ -1,8 +1,10 @@
 """What every formula shares: its result and the trace of the parameters it read.
 
 Owns :class:`Result` (a value with the parameters used, those « à vérifier », details and
-notes), ``_Trace`` (reads parameters at one date and records their use) and the array helpers
-of the vectorised formulas (input conversion, French list of bad positions, tranche look-up).
+notes), ``_Trace`` (reads parameters at one date and records their use; a value carried
+forward past its documented date adds a French note « … : valeur 2025 reconduite, à
+vérifier ») and the array helpers of the vectorised formulas (input conversion, French list of
+bad positions, tranche look-up with the lower or the upper bound included).
 
 Layer « règles »: imports the socle (``errors``), :mod:`.base`, :mod:`.parameters` and
 :mod:`.loading`.
@@ -43,6 +45,7 @@ class _Trace:
         self.date = parse_date(when) if when is not None else dt.date.today()
         self.used: list[str] = []
         self.flagged: list[str] = []
+        self.notes: list[str] = []
 
     def use(self, *values: ParamValue) -> None:
         for pv in values:
@@ -50,6 +53,12 @@ class _Trace:
                 self.used.append(pv.name)
             if pv.a_verifier and pv.name not in self.flagged:
                 self.flagged.append(pv.name)
+            if pv.reconduction:
+                self.note(f"{pv.label} ({pv.name}) : {pv.reconduction}")
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def merge(self, result: Result) -> None:
         for n in result.parametres:
@@ -58,6 +67,8 @@ class _Trace:
         for n in result.a_verifier:
             if n not in self.flagged:
                 self.flagged.append(n)
+        for n in result.notes:
+            self.note(n)
 
     def peek(self, name: str) -> ParamValue:
         """The value, documented, without recording its use."""
@@ -84,7 +95,8 @@ class _Trace:
         return pv
 
     def result(self, value: Any, **details: Any) -> Result:
-        notes = details.pop("notes", [])
+        notes = list(self.notes)
+        notes += [n for n in details.pop("notes", []) if n not in notes]
         return Result(value, self.date, list(self.flagged), list(self.used), details, notes)
 
 
@@ -114,7 +126,18 @@ def _shape_like(value: np.ndarray, like: Any, scalar: bool) -> Any:
 
 
 def _bracket(pv: ParamValue, x: np.ndarray) -> np.ndarray:
+    """The value of the tranche of each `x`; 0 below the first threshold.
+
+    Lower bound included (default): tranche i covers [seuil_i, seuil_i+1[. Upper bound
+    included (``included_bound: upper``): the first tranche covers [seuil_0, seuil_1], the
+    next ]seuil_i, seuil_i+1] — e.g. the bonus mixité « ≤ 0,75 € », « > 0,75 et ≤ 1 € ».
+    """
     thresholds = np.array([t for t, _ in pv.value], dtype=float)
     values = np.array([v for _, v in pv.value], dtype=float)
-    idx = np.searchsorted(thresholds, x, side="right") - 1
+    x = np.asarray(x, dtype=float)
+    if pv.included_bound == "upper":
+        idx = np.searchsorted(thresholds, x, side="left") - 1
+        idx = np.where(x >= thresholds[0], np.maximum(idx, 0), -1)
+    else:
+        idx = np.searchsorted(thresholds, x, side="right") - 1
     return np.where(idx >= 0, values[np.clip(idx, 0, None)], 0.0)

@@ -1,9 +1,10 @@
 """Loading and validating the dated parameter files (``territoire_lib/parameters``).
 
 Owns :data:`PARAMETERS_DIR`, the YAML reading (dates kept as text so that a wrong date gets a
-French issue with its line), the checks of every file (keys, dates, values, reference, statut)
-and :func:`load_parameters`, cached, which raises one French `DataError` listing every problem
-with its file, line and key.
+French issue with its line), the checks of every file (keys, dates, values, reference, statut,
+the periodic revision and the documented end of a value that decide when a value is carried
+forward, the included bound of tranches) and :func:`load_parameters`, cached, which raises one
+French `DataError` listing every problem with its file, line and key.
 
 Layer « règles »: imports the socle (``errors``), :mod:`.base` and :mod:`.parameters`.
 """
@@ -19,7 +20,7 @@ import yaml
 
 from ..errors import DataError, Issue, quote
 from .base import STATUTS, RulesError, _is_number, _nfc, parse_date
-from .parameters import Parameter, ParameterSet, _Entry
+from .parameters import BOUNDS, REVISIONS, Parameter, ParameterSet, _Entry
 
 # The data folder stays at territoire_lib/parameters, next to this package.
 PARAMETERS_DIR = Path(__file__).parent.with_name("parameters")
@@ -34,9 +35,12 @@ _FILE_KEYS = {
     "threshold_unit",
     "threshold_label",
     "documentation",
+    "revision",
+    "revision_date",
+    "included_bound",
     "values",
 }
-_ENTRY_KEYS = {"value", "reference", "statut"}
+_ENTRY_KEYS = {"value", "reference", "statut", "valid_until"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -103,6 +107,43 @@ def _check_statut(chk: _FileChecker, path: tuple, x: Any) -> str | None:
         return _nfc(x)
     chk.add(path, quote(x), "« confirmée » ou « à vérifier »")
     return None
+
+
+def _parse_day(chk: _FileChecker, path: tuple, x: Any) -> dt.date | None:
+    """An AAAA-MM-JJ date (kept as text by the loader); French issue otherwise."""
+    try:
+        return parse_date(x)
+    except RulesError:
+        chk.add(path, f"la date {quote(x)}", "une date réelle AAAA-MM-JJ")
+        return None
+
+
+def _parse_revision(chk: _FileChecker, data: dict) -> tuple[str, tuple[int, int] | None]:
+    """`revision` (aucune | annuelle) and `revision_date` (MM-JJ of the yearly revision)."""
+    revision = data.get("revision", "aucune")
+    if revision not in REVISIONS:
+        chk.add(("revision",), quote(revision), "« annuelle » ou « aucune »")
+        revision = "aucune"
+    raw = data.get("revision_date")
+    if raw is None:
+        return revision, None
+    if revision != "annuelle":
+        chk.add(
+            ("revision_date",), quote(raw), "revision_date seulement avec « revision: annuelle »"
+        )
+        return revision, None
+    text = str(raw).strip()
+    try:
+        month, day = (int(x) for x in text.split("-"))
+        dt.date(2001, month, day)  # a real day of a non-leap year
+    except ValueError:
+        chk.add(
+            ("revision_date",),
+            quote(raw),
+            "le jour de la revalorisation annuelle au format MM-JJ entre guillemets (« 01-01 »)",
+        )
+        return revision, None
+    return revision, (month, day)
 
 
 def _parse_value(chk: _FileChecker, path: tuple, kind: str, value: Any) -> Any:
@@ -188,6 +229,15 @@ def _parse_file(path: Path, directory: Path) -> tuple[Parameter | None, list[Iss
     if kind not in KINDS:
         chk.add(("type",), quote(kind), "scalar, table ou brackets")
         kind = "scalar"
+    revision, revision_date = _parse_revision(chk, data)
+    bound = data.get("included_bound", "lower")
+    if bound not in BOUNDS or (bound == "upper" and kind != "brackets"):
+        chk.add(
+            ("included_bound",),
+            quote(bound),
+            "« lower » (borne basse incluse) ou « upper » (borne haute incluse), pour des tranches",
+        )
+        bound = "lower"
     labels = data.get("labels") or {}
     if not isinstance(labels, dict):
         chk.add(("labels",), quote(labels), "une table « clé: libellé »")
@@ -213,7 +263,11 @@ def _parse_file(path: Path, directory: Path) -> tuple[Parameter | None, list[Iss
             continue
         for k in entry:
             if k not in _ENTRY_KEYS:
-                chk.add((*where, k), f"la clé inconnue {quote(k)}", "value, reference, statut")
+                chk.add(
+                    (*where, k),
+                    f"la clé inconnue {quote(k)}",
+                    "value, reference, statut, valid_until",
+                )
         missing = [k for k in ("value", "reference", "statut") if k not in entry]
         for k in missing:
             chk.add(where, f"aucune clé « {k} »", f"une clé « {k} » pour chaque date")
@@ -230,10 +284,26 @@ def _parse_file(path: Path, directory: Path) -> tuple[Parameter | None, list[Iss
                 _check_text(chk, (*where, "reference", k), reference.get(k), "une source")
         else:
             _check_text(chk, (*where, "reference"), reference, "une source (titre, date)")
-        entries.append(_Entry(key, value, reference, statut))
+        valid_until = None
+        if entry.get("valid_until") is not None:
+            valid_until = _parse_day(chk, (*where, "valid_until"), entry["valid_until"])
+            if valid_until is not None and valid_until < key:
+                chk.add(
+                    (*where, "valid_until"),
+                    f"la date {quote(entry['valid_until'])}",
+                    f"une date postérieure ou égale au {key.isoformat()}",
+                )
+        entries.append(_Entry(key, value, reference, statut, valid_until))
+    entries.sort(key=lambda e: e.start)
+    for entry, after in zip(entries, entries[1:], strict=False):
+        if entry.valid_until is not None and entry.valid_until >= after.start:
+            chk.add(
+                ("values", entry.start.isoformat(), "valid_until"),
+                f"la date {entry.valid_until.isoformat()}",
+                f"une date antérieure à la valeur suivante ({after.start.isoformat()})",
+            )
     if chk.issues:
         return None, chk.issues
-    entries.sort(key=lambda e: e.start)
     param = Parameter(
         name=name,
         file=rel,
@@ -245,6 +315,9 @@ def _parse_file(path: Path, directory: Path) -> tuple[Parameter | None, list[Iss
         threshold_unit=str(data.get("threshold_unit") or ""),
         threshold_label=str(data.get("threshold_label") or ""),
         documentation=str(data.get("documentation") or ""),
+        revision=revision,
+        revision_date=revision_date,
+        included_bound=bound,
     )
     return param, []
 

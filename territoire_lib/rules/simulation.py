@@ -131,13 +131,19 @@ def _dated(
 
 def _traced(t: _Trace, flags: dict[str, list[str]], notes: list[str]) -> dict[str, Any]:
     """The fields of a funding that come from its trace: the date of the rules, the
-    parameters used, those « à vérifier » (overall and per line), the notes."""
+    parameters used, those « à vérifier » (overall and per line), the notes — among them one
+    per value used past its documented date (« … : valeur 2025 reconduite, à vérifier »)."""
+    carried = [
+        f"{t.params.label(n)} ({n}) : {text}"
+        for n in t.used
+        if (text := t.params.reconduction(n, t.date))
+    ]
     return {
         "periode": f"règles au {fmt_date(t.date)}",
         "a_verifier": list(t.flagged),
         "a_verifier_par_ligne": flags,
         "parametres": list(t.used),
-        "notes": notes,
+        "notes": notes + [c for c in carried if c not in notes],
     }
 
 

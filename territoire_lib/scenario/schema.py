@@ -120,7 +120,9 @@ HYPOTHESIS_LABELS = {
     "bonus_attractivite": "revalorisation salariale ouvrant le bonus attractivité",
     "part_regime_general": "part de ressortissants du régime général",
     "part_enfants_handicap": "part des places d'EAJE occupées par des enfants en situation de "
-    "handicap",
+    "handicap (bénéficiaires de l'AEEH ou, depuis 2020, suivis par une PCO, un CAMSP, un "
+    "SESSAD ou un SAFEP, ou avec une attestation hospitalière ou de PMI ; bonus inclusion "
+    "handicap)",
     "part_enfants_bas_revenus": "part des places occupées par des enfants de familles à bas "
     "revenus, par mode",
     "places_par_assistante": "places par assistante maternelle",

@@ -93,11 +93,19 @@ def test_participation_at_the_plafond(run, date, expected):
 
 
 def test_participation_at_the_plancher_flags_the_estimate(run):
-    # plancher 765.77 € (2024, à vérifier) × 0.0619 % = 0.474 €/h
+    # plancher 801.00 € (2025, unsourced estimate, à vérifier) × 0.0619 % = 0.4958 → 0,50 €/h
+    code, out, _ = run("participation", "--ressources", "0", "--date", "2025-08-31")
+    assert code == 0
+    assert "801,00\u00a0€" in out and "plancher appliqué" in out and out.count("0,50\u00a0€") == 1
+    assert "⚠ Plancher de ressources" in out and "(bareme.plancher_ressources)" in out
+
+
+def test_participation_at_the_confirmed_2024_plancher(run):
+    # plancher 765.77 € (2024, confirmed: suresnes.fr, Sept 2024) × 0.0619 % = 0.474 → 0,47 €/h
     code, out, _ = run("participation", "--ressources", "0", "--date", "2024-08-31")
     assert code == 0
     assert "765,77\u00a0€" in out and "plancher appliqué" in out and out.count("0,47\u00a0€") == 1
-    assert "⚠ Plancher de ressources" in out and "(bareme.plancher_ressources)" in out
+    assert "⚠" not in out  # plancher 2024, plafond 6 000 and rates 2022 are all confirmed
 
 
 def test_participation_several_incomes_and_aeeh(run):

@@ -107,6 +107,7 @@ def test_list_at_gives_every_value_in_force():
         "depuis",
         "source",
         "statut",
+        "reconduction",  # « valeur 2025 reconduite, à vérifier » past the documented date
     ]
     row = table[table["nom"] == "bareme.plafond_ressources"].iloc[0]
     assert (row["valeur"], row["unité"], row["statut"]) == (8500, "€/mois", "confirmée")
@@ -214,14 +215,18 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path):
 # Barème des participations familiales
 
 
-def test_caf66_2019_example():
-    # partenaires-caf66.fr (2019): plancher 687.30 × 0.06 % = 0.41 €/h;
+def test_caf66_2018_example():
+    # partenaires-caf66.fr (2019), 2018 values: plancher 687.30 × 0.06 % = 0.41 €/h;
     # plafond 4 874.62 × 0.06 % = 2.92 €/h (1 child, collective)
-    res = R.family_participation_hourly([300, 10_000], 1, "collectif", 0, "2019-01-15")
+    res = R.family_participation_hourly([300, 10_000], 1, "collectif", 0, "2018-06-15")
     assert res.value == pytest.approx([0.412380, 2.924772])
     # familial: 4 874.62 × 0.05 % = 2.44 €/h
-    fam = R.family_participation_hourly(10_000, 1, "familial", 0, "2019-01-15")
+    fam = R.family_participation_hourly(10_000, 1, "familial", 0, "2018-06-15")
     assert round(fam.value, 2) == 2.44
+    # January 2019: plancher 705.27 (babilou.fr, June 2019; correction 2026-12), plafond
+    # still 4 874.62 until August 2019 (caf66): 705.27 × 0.06 % = 0.423162 €/h
+    jan = R.family_participation_hourly([300, 10_000], 1, "collectif", 0, "2019-01-15")
+    assert jan.value == pytest.approx([0.423162, 2.924772])
 
 
 @pytest.mark.parametrize(
@@ -244,21 +249,21 @@ def test_plafond_before_and_after_each_1_september(date, expected):
 
 
 @pytest.mark.parametrize(
-    ("date", "expected"),
+    ("date", "expected", "flagged"),
     [
-        # plancher 765.77 (2024, à vérifier) × 0.0619 % = 0.47401163 €/h
-        ("2024-08-31", 0.47401163),
-        ("2024-09-01", 0.47401163),
+        # plancher 765.77 (2024, confirmed by suresnes.fr, Sept 2024) × 0.0619 % = 0.47401163
+        ("2024-08-31", 0.47401163, []),
+        ("2024-09-01", 0.47401163, []),
         # plancher 801.00 (2025, à vérifier) × 0.0619 % = 0.495819 €/h
-        ("2025-08-31", 0.495819),
-        ("2025-09-01", 0.495819),
+        ("2025-08-31", 0.495819, ["bareme.plancher_ressources"]),
+        ("2025-09-01", 0.495819, ["bareme.plancher_ressources"]),
     ],
 )
-def test_plancher_before_and_after_each_1_september(date, expected):
+def test_plancher_before_and_after_each_1_september(date, expected, flagged):
     res = R.family_participation_hourly(0, 1, "collectif", 0, date)
     assert res.value == pytest.approx(expected)
     assert res.details["borne"] == "plancher"
-    assert res.a_verifier == ["bareme.plancher_ressources"]
+    assert res.a_verifier == flagged
 
 
 def test_between_plancher_and_plafond_uses_the_resources():
@@ -403,11 +408,12 @@ def test_eaje_with_every_bonus():
     # PF/h: 1 500 × 0.0619 % = 0.9285 without AEEH, 1 500 × 0.0516 % = 0.774 with;
     # 10 % AEEH children: 0.9 × 0.9285 + 0.1 × 0.774 = 0.91305 €/h → PF = 27 391.50
     # PSU = 10.25 × 66 % × 30 000 − 27 391.50 = 175 558.50
-    # mixité: PF/h < 1.25 → 2 100 × 20 = 42 000
+    # mixité (circ. CNAF 2018-002): 0.75 < PF/h 0.91305 ≤ 1.00 → 800 × 20 = 16 000
     # handicap: share 10 % ≥ 7.5 % → 45 % × 18 000 × 10 % = 810 × 20 = 16 200
     # territoire: QPV, 10 new × 3 600 + 10 existing × 1 000 = 46 000
     # trajectoire: +9 % → 200 × 20 = 4 000; attractivité public 475 × 20 = 9 500
-    # remaining = 360 000 − 27 391.50 − 175 558.50 − 117 700 − 20 000 = 19 350
+    # bonuses = 16 000 + 16 200 + 46 000 + 4 000 + 9 500 = 91 700
+    # remaining = 360 000 − 27 391.50 − 175 558.50 − 91 700 − 20 000 = 45 350
     f = R.simulate_eaje(
         _eaje(
             cout_horaire=None,
@@ -428,15 +434,15 @@ def test_eaje_with_every_bonus():
     )
     assert f.participation_horaire_moyenne == pytest.approx(0.91305)
     assert f.psu == pytest.approx(175_558.5)
-    assert f.bonus_mixite == pytest.approx(42_000)
+    assert f.bonus_mixite == pytest.approx(16_000)
     assert f.bonus_handicap == pytest.approx(16_200)
     assert f.bonus_territoire == pytest.approx(46_000)
     assert f.bonus_trajectoire == pytest.approx(4_000)
     assert f.bonus_attractivite == pytest.approx(9_500)
-    assert f.reste_a_charge == pytest.approx(19_350)
+    assert f.reste_a_charge == pytest.approx(45_350)
     # PIAJE 2025: (7 400 + 7 000 QPV) × 10 = 144 000 ≤ 80 % × 200 000 = 160 000
     assert f.aide_investissement == pytest.approx(144_000)
-    assert "bonus.mixite_sociale" in f.a_verifier_par_ligne["bonus_mixite"]
+    assert not f.a_verifier_par_ligne.get("bonus_mixite")  # tranches confirmed (2018-002)
     assert "bonus.inclusion_handicap_assiette" in f.a_verifier_par_ligne["bonus_handicap"]
     assert not f.a_verifier_par_ligne.get("bonus_trajectoire")  # confirmed tiers
 
@@ -478,12 +484,13 @@ def test_eaje_bad_inputs_are_french_errors():
 # Each bonus tier
 
 
-def test_bonus_mixite_tiers():
-    # < 1.25 → 2 100; 1.25-1.50 → 800; 1.50-1.75 → 300; ≥ 1.75 → 0 (à vérifier)
-    res = R.bonus_mixite_par_place([1.00, 1.25, 1.30, 1.60, 1.75, 2.00], "2025-01-01")
-    assert list(res.value) == [2100, 800, 800, 300, 0, 0]
-    assert res.a_verifier == ["bonus.mixite_sociale"]
-    assert R.bonus_mixite_par_place(1.0, "2018-12-31").value == 0  # before 2019
+def test_bonus_mixite_tiers_circ_2018_002():
+    # circ. CNAF 2018-002 (21 Nov 2018), UNCCAS (29 Nov 2018): ≤ 0.75 → 2 100;
+    # ]0.75, 1.00] → 800; ]1.00, 1.25] → 300; > 1.25 → 0 (confirmée)
+    res = R.bonus_mixite_par_place([0.50, 0.90, 1.10, 1.30, 2.00], "2025-01-01")
+    assert list(res.value) == [2100, 800, 300, 0, 0]
+    assert res.a_verifier == []
+    assert R.bonus_mixite_par_place(0.5, "2018-12-31").value == 0  # before 2019
 
 
 def test_bonus_handicap_tiers_and_cap():

@@ -154,14 +154,14 @@ def test_costs_by_funder_by_hand(tmp_path, territory):
     # One place, 2026: 2 475 h open × 70 % = 1 732.5 h performed (billed alike, TF 100 %);
     # cost 16 000 € → 9.235 €/h, under the PSU ceiling (10.25 €/h in 2026) → PSU + families =
     # 66 % × 16 000 = 10 560 €; families 1.30 × 1 732.5 = 2 252.25 €; PSU 8 307.75 €;
-    # bonus mixité 800 € (1.30 €/h is in the 1.25-1.50 band); bonus territoire for a new place
-    # in a CTG, tier « autre » 2 600 €; commune: 16 000 − 10 560 − 800 − 2 600 = 2 040 €.
+    # bonus mixité 0 € (1.30 €/h > 1.25, circ. CNAF 2018-002); bonus territoire for a new place
+    # in a CTG, tier « autre » 2 600 €; commune: 16 000 − 10 560 − 0 − 2 600 = 2 840 €.
     assert fin.loc[2025, "cout_fonctionnement"] == 0
     assert fin.loc[2026, "cout_fonctionnement"] == pytest.approx(160_000)
     assert fin.loc[2026, "Familles"] == pytest.approx(22_522.5)
-    assert fin.loc[2026, "CAF"] == pytest.approx(10 * (8_307.75 + 800 + 2_600))
-    assert fin.loc[2026, "Commune"] == pytest.approx(20_400)
-    assert fin.loc[2027, "Commune"] == pytest.approx(20_400)
+    assert fin.loc[2026, "CAF"] == pytest.approx(10 * (8_307.75 + 0 + 2_600))
+    assert fin.loc[2026, "Commune"] == pytest.approx(28_400)
+    assert fin.loc[2027, "Commune"] == pytest.approx(28_400)
     assert fin.loc[2026, "Autres financeurs"] == pytest.approx(0)
     # costs add up: cost = CAF + families + commune + others
     total = fin[["CAF", "Familles", "Commune", "Autres financeurs"]].sum(axis=1)
@@ -176,13 +176,14 @@ def test_costs_by_funder_by_hand(tmp_path, territory):
     c = res.couts[(res.couts["code"] == "96001") & (res.couts["annee"] == 2026)].iloc[0]
     assert c["psu"] == pytest.approx(83_077.5)
     assert c["bonus_territoire"] == pytest.approx(26_000)
-    # the values still « à vérifier » are listed (PSU ceiling, bonus mixité, PIAJE bonus)
+    # the values still « à vérifier » are listed (PSU ceiling, PIAJE bonus); the bonus mixité
+    # tranches are confirmed (circ. CNAF 2018-002) and no longer listed
     text = " ".join(res.a_verifier)
     assert "psu.prix_plafond_avec_couches_repas.maximum" in text
-    assert "bonus.mixite_sociale" in text
+    assert "bonus.mixite_sociale" not in text
     assert "psu" in res.dispositifs_a_verifier
     ind = res.indicateurs()
-    assert ind["reste_commune"] == pytest.approx(2 * 20_400)
+    assert ind["reste_commune"] == pytest.approx(2 * 28_400)
     assert ind["taux_couverture_fin"] == pytest.approx(100 / 150 * 100)
 
 
@@ -354,14 +355,15 @@ def test_compare_and_sensitivity(tmp_path, territory):
     assert list(sens["hypothese"])[0] == "cout_par_place"  # the widest bar on top
     cost = sens.set_index("hypothese").loc["cout_par_place"]
     # cost − 20 %: 12 800 € = 7.39 €/h, under the ceiling: the commune pays 34 % of the cost
-    # minus 3 400 € of bonuses = 0.34 × 12 800 − 3 400 = 952 € per place;
+    # minus 2 600 € of bonuses (territoire 2 600; mixité 0 since 1.30 €/h > 1.25, circ. CNAF
+    # 2018-002) = 0.34 × 12 800 − 2 600 = 1 752 € per place;
     # cost + 20 %: 19 200 € = 11.08 €/h, above the 10.25 €/h ceiling: PSU + families =
-    # 66 % × 10.25 × 1 732.5 = 11 720.36 €, commune = 19 200 − 11 720.36 − 3 400 = 4 079.64 €;
+    # 66 % × 10.25 × 1 732.5 = 11 720.36 €, commune = 19 200 − 11 720.36 − 2 600 = 4 879.64 €;
     # × 10 places × 2 years (2026, 2027)
-    assert cost["resultat_bas"] == pytest.approx(952 * 20)
-    assert cost["resultat_haut"] == pytest.approx((19_200 - 0.66 * 10.25 * 1732.5 - 3_400) * 20)
-    assert cost["resultat_haut"] == pytest.approx(81_592.75)
-    assert cost["resultat_central"] == pytest.approx(2040 * 20)
+    assert cost["resultat_bas"] == pytest.approx(1752 * 20)
+    assert cost["resultat_haut"] == pytest.approx((19_200 - 0.66 * 10.25 * 1732.5 - 2_600) * 20)
+    assert cost["resultat_haut"] == pytest.approx(97_592.75)
+    assert cost["resultat_central"] == pytest.approx(2840 * 20)
     # the billing rate moves nothing while the cost per hour stays under the ceiling
     assert sens.set_index("hypothese").loc["taux_facturation", "ecart"] == pytest.approx(0)
     cov = sensitivity(territory, a, indicateur="taux_couverture_fin")
