@@ -66,12 +66,11 @@ def _eur(x: float) -> str:
 
 
 def _amount(x: float) -> str:
-    """A figure as given or computed, without useless zeros: « 800 000 », « 5 760,5 »."""
-    return (
-        french.number(x, 2)
-        if abs(x * 100 - round(x * 100)) > 1e-6
-        else french.auto_number(round(x, 2))
-    )
+    """A figure as given or computed: « 800 000 » when whole, else 2 decimals (« 56 756,70 »)."""
+    r = round(float(x), 2)
+    if abs(r - round(r)) < 1e-9:
+        return french.number(round(r), 0)
+    return french.number(x, 2)
 
 
 def _pct(share: float) -> str:
