@@ -296,7 +296,9 @@ def simulate(
         levers, members, horizon, scenario, territory, capacite, params
     )
     couts = _cost_frame(couts, members, horizon, code, geo)
-    a_verifier = params.describe(flags)
+    # over the horizon: a value carried forward past its documented date says so
+    period = (f"{horizon[0]}-01-01", f"{horizon[-1]}-12-31") if horizon else ()
+    a_verifier = params.describe(flags, *period)
     for key in used_defaults:
         a_verifier.append(f"hypothèse par défaut non sourcée : {_UNSOURCED_DEFAULTS[key]} ({key})")
     if not hyp["ctg"]:
