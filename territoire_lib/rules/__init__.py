@@ -24,7 +24,10 @@ Formulas:
   :func:`bonus_territoire_par_place`, :func:`bonus_trajectoire_par_place`,
   :func:`bonus_attractivite_par_place`) and :func:`aide_investissement` (PIAJE);
 - :func:`simulate_eaje`, :func:`simulate_alsh`, :func:`simulate_avs`: the funding of one
-  facility per year, per place and per hour, with the remaining charge.
+  facility per year, per place and per hour, with the remaining charge (the PSU is paid on
+  the billed hours);
+- :func:`psu_calculator`: one crèche's PSU step by step from its annual figures (the
+  ``territoire psu`` command and the notebooks).
 
 Layout, by job (each module's docstring says what it owns and what it imports):
 
@@ -36,7 +39,8 @@ Layout, by job (each module's docstring says what it owns and what it imports):
 - :mod:`.bareme`: the barème des participations familiales;
 - :mod:`.bonus`: the EAJE bonuses per place and the PIAJE investment aid;
 - :mod:`.simulation`: what the facility simulations share (checks, table, dating);
-- :mod:`.eaje`, :mod:`.alsh`, :mod:`.avs`: one facility's annual funding.
+- :mod:`.eaje`, :mod:`.alsh`, :mod:`.avs`: one facility's annual funding;
+- :mod:`.psu_calculator`: one crèche's PSU with the arithmetic of every figure.
 
 Layer « règles »: imports only the socle (``french``, ``errors``). This facade only re-exports
 the public names; the submodules import each other directly, never through it.
@@ -78,6 +82,7 @@ from .eaje import EajeFunding, EajeInput, psu_prix_plafond, simulate_eaje
 from .formula import Result
 from .loading import KINDS, PARAMETERS_DIR, load_parameters
 from .parameters import Parameter, ParameterSet, ParamValue
+from .psu_calculator import PsuCalculation, psu_calculator
 
 __all__ = [
     "ACCUEILS",
@@ -97,6 +102,7 @@ __all__ = [
     "ParamValue",
     "Parameter",
     "ParameterSet",
+    "PsuCalculation",
     "Result",
     "RulesError",
     "STATUTS",
@@ -118,6 +124,7 @@ __all__ = [
     "load_parameters",
     "parameter_changes",
     "parse_date",
+    "psu_calculator",
     "psu_prix_plafond",
     "simulate_alsh",
     "simulate_avs",
