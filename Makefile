@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(DEMO): | $(STAMP)
 	$(BIN)/territoire demo
 
-# The committee dashboard (README « Servir le tableau de bord en salle de réunion »):
+# The committee dashboard (README « Servir le tableau de bord en salle de réunion »), on the
+# active source (`territoire source`; its notebook's `source` parameter is empty):
 # POOL kernels preheated (the notebook already run, each waiting for its request), one
 # refilled FILL seconds after it is taken; idle kernels of closed pages culled after CULL
 # seconds; no traceback and no source sent to the browser, no file of the folder served.
@@ -45,10 +46,12 @@ suivi: $(STAMP) $(DEMO)
 	  --VoilaExecutor.timeout=120 --show_tracebacks=False --strip_sources=True \
 	  --VoilaConfiguration.file_denylist='.*' $(if $(TOKEN),--token=$(TOKEN),)
 
+# The tests and the notebooks' default parameters are written for the demo: whatever source
+# `territoire import` / `territoire source` made active, they read the demo.
 test: $(STAMP) $(DEMO)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests notebooks dashboards --nbval-lax --nbval-current-env
+	TERRITOIRE_SOURCE=demo $(BIN)/python -m pytest tests notebooks dashboards --nbval-lax --nbval-current-env
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -8,10 +8,10 @@ Both ways run side by side in one process; the ratio is what to quote (machines 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import territoire_lib.dataset as ds
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ds.CACHE_DIR = Path(tmp)
+        os.environ["TERRITOIRE_CACHE"] = tmp  # read at every load (active_source.cache_dir)
         ds.load_territory("demo")  # warm imports and write the cache once
 
         def from_files():

@@ -34,9 +34,11 @@ rapport de sommes (numérateur et dénominateur additionnés sur les communes), 
 moyenne de taux. Les valeurs couvertes par le secret statistique sont affichées « secret ».
 
 Paramètres : `territoire` (code du territoire), `annee` (`None` : dernières données
-disponibles), `source` (`"demo"` ou le dossier de vos fichiers avec son `manifeste.yaml`).""",
+disponibles), `source` (`""` : la source active, celle du dernier `territoire import` ou
+choisie avec `territoire source NOM` ; sinon `"demo"`, le nom d'une source importée ou un
+dossier avec son `manifeste.yaml`).""",
     ),
-    ("params", 'territoire = "296000011"\nannee = None\nsource = "demo"'),
+    ("params", 'territoire = "296000011"\nannee = None\nsource = ""'),
     (
         "code",
         """from territoire_lib import charts

@@ -5,10 +5,14 @@ A folder holds the published files as they were downloaded plus a small manifest
 (``manifeste.yaml``) saying which file is which (see ``data/demo/manifeste.yaml`` and the
 README). :func:`load_territory` reads every file through its loader, collects every error of
 every file before failing (one French message listing them all), and caches the result as
-parquet under ``data/cache/<checksum>/`` so the next load takes a fraction of a second.
-Input files are only ever read.
+parquet under ``<cache>/<checksum>/`` so the next load takes a fraction of a second. The cache
+folder and the source read when none is named (the active source) are those of
+:mod:`territoire_lib.active_source`; the :data:`CACHE_KEEP` most recent entries of each source
+folder are kept, older ones are pruned when a new one is written. Input files are only ever
+read.
 
-Layer « données »: imports socle (territoire_lib, errors, geo); sources (sources.cafdata,
+Layer « données »: imports its own layer (active_source); socle (territoire_lib, errors,
+geo); sources (sources.cafdata,
 sources.cog, sources.geometry, sources.insee, sources.reading, sources.referentiel,
 sources.zonages).
 """
@@ -18,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -29,13 +32,15 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .errors import DataError, Issue, LoadReport, TerritoireError
+from .active_source import DEMO_DIR as DEMO_DIR  # public: dataset.DEMO_DIR
+from .active_source import cache_dir, prune_cache, resolve_source, unknown_territory_hint
+from .errors import DataError, Issue, LoadReport, TerritoireError, fmt_int
 from .geo import NO_EPCI, Geography, Perimeter, departement_of
 from .sources.reading import STATUT_ESTIME, empty_observations, normalise_observations
 
 REPO_DIR = Path(__file__).resolve().parents[1]
-DEMO_DIR = REPO_DIR / "data" / "demo"
-CACHE_DIR = Path(os.environ.get("TERRITOIRE_CACHE", REPO_DIR / "data" / "cache"))
+CACHE_DIR = cache_dir()  # at import time; the cache in use is active_source.cache_dir()
+CACHE_KEEP = 3  # cache entries kept per source folder (the most recent ones; see prune_cache)
 MANIFEST_NAME = "manifeste.yaml"
 REFERENCE_COLUMNS = ["niveau", "code", "annee", "variable", "valeur"]
 CACHE_FORMAT = 1
@@ -120,9 +125,10 @@ class Territory:
         head = f"Chargement : {self.name}" + (" — données fictives" if self.fictional else "")
         g = self.geography
         summary = (
-            f"{len(g.communes)} communes, {len(g.epcis)} EPCI, "
-            f"{len(g.departements)} département(s), {len(self.observations):,} observations"
-        ).replace(",", "\u202f")
+            f"{fmt_int(len(g.communes))} communes, {fmt_int(len(g.epcis))} EPCI, "
+            f"{fmt_int(len(g.departements))} département(s), "
+            f"{fmt_int(len(self.observations))} observations"
+        )
         return "\n\n".join([head, summary, *(r.french() for r in self.reports)])
 
 
@@ -525,6 +531,7 @@ def _write_cache(territory: Territory, target: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    prune_cache(target.parent, territory.source, keep=CACHE_KEEP)
 
 
 def _report_to_json(r: LoadReport) -> dict:
@@ -579,16 +586,23 @@ def _read_cache(target: Path, checksum: str) -> Territory:
 _MEMORY: dict[str, Territory] = {}
 
 
-def load_territory(source: str | Path = "demo", *, use_cache: bool = True) -> Territory:
-    """Load the demo (``"demo"``) or a user's folder; cached as parquet, then in memory."""
-    folder = DEMO_DIR if str(source) == "demo" else Path(source)
-    if not folder.is_dir():
-        raise TerritoireError(f"Dossier introuvable : « {folder} ».")
+def load_territory(source: str | Path | None = None, *, use_cache: bool = True) -> Territory:
+    """Load a source: ``None`` or ``""`` → the active source (``territoire source``), ``"demo"``
+    → the demo, a known source name or a folder with its manifest; cached as parquet, then in
+    memory (see :func:`territoire_lib.active_source.resolve_source`)."""
+    resolved = resolve_source(source)
+    territory = _load_folder_cached(resolved.folder, use_cache)
+    # « Territoire inconnu » says which data were read and how to read others
+    territory.geography.unknown_hint = unknown_territory_hint(resolved, territory.name)
+    return territory
+
+
+def _load_folder_cached(folder: Path, use_cache: bool) -> Territory:
     manifest = read_manifest(folder)
     checksum = folder_checksum(folder, manifest)
     if use_cache and checksum in _MEMORY:
         return _MEMORY[checksum]
-    target = CACHE_DIR / checksum
+    target = cache_dir() / checksum
     if use_cache and (target / "meta.json").exists():
         try:
             territory = _read_cache(target, checksum)

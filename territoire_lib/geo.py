@@ -7,6 +7,12 @@ Code rules (data-formats.md §0):
 * Paris, Lyon and Marseille arrondissements fold into their commune;
 * an EPCI code is a 9-digit SIREN; ``ZZZZZZZZZ`` means "no EPCI".
 
+A territory code given to :class:`Geography` may be an int (Papermill turns
+``-p territoire 296000011`` into one) or an integral float (a spreadsheet cell): every lookup
+goes through :meth:`Geography.resolve_code`, which also restores a lost leading zero (``1001``
+→ ``01001``, ``1`` → ``01``) when the padded code exists, with a French remark
+(:class:`TerritoryCodeRemark`).
+
 All functions are vectorised over pandas Series.
 
 Layer « socle »: imports its own layer (errors).
@@ -14,6 +20,8 @@ Layer « socle »: imports its own layer (errors).
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -46,6 +54,30 @@ LEVEL_LABELS = {
 class UnknownTerritoryError(TerritoireError):
     """A territory code that is neither a commune, an EPCI, a département, a région nor a
     perimeter of the loaded dataset."""
+
+
+class TerritoryCodeRemark(UserWarning):
+    """A territory code read as another one (a lost leading zero restored); French message."""
+
+
+EXPECTED_CODES = (
+    "Attendu un code commune (5 caractères), un code EPCI (SIREN à 9 chiffres), un code "
+    "département, « reg:CODE » pour une région ou le code d'un périmètre."
+)
+
+
+def plain_code(value: object) -> str:
+    """A territory code as text, not yet checked: strings are stripped, ints and integral
+    floats written without decimals (``296000011``, ``1001.0`` → ``1001``)."""
+    if value is None or isinstance(value, bool):
+        raise UnknownTerritoryError(f"Territoire inconnu : « {value} ». {EXPECTED_CODES}")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        if float(value).is_integer():
+            return str(int(value))
+        raise UnknownTerritoryError(f"Territoire inconnu : « {value} ». {EXPECTED_CODES}")
+    return str(value).strip()
 
 
 def departement_of(codes: pd.Series) -> pd.Series:
@@ -130,6 +162,8 @@ class Geography:
     departements: pd.DataFrame
     regions: pd.DataFrame
     perimeters: dict[str, Perimeter] = field(default_factory=dict)
+    # added to « Territoire inconnu » (set by dataset.load_territory: which source was read)
+    unknown_hint: str = field(default="", repr=False, compare=False)
 
     # -- lookup -------------------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -149,9 +183,7 @@ class Geography:
         self.perimeters[code] = per
         return per
 
-    def level_of(self, code: str) -> str:
-        """Level of a territory code: commune, epci, departement, region or perimetre."""
-        code = str(code).strip()
+    def _level(self, code: str) -> str | None:
         if code in self.perimeters:
             return "perimetre"
         if code in self._commune_set:
@@ -163,14 +195,49 @@ class Geography:
         low = code.lower()
         if low.startswith(("reg:", "reg")) and code[3:].lstrip(":") in set(self.regions["code"]):
             return "region"
-        raise UnknownTerritoryError(
-            f"Territoire inconnu : « {code} ». Attendu un code commune (5 caractères), "
-            "un code EPCI (SIREN à 9 chiffres), un code département, « reg:CODE » pour une région "
-            "ou le code d'un périmètre."
-        )
+        return None
+
+    def resolve_code(self, code: object) -> tuple[str, str | None]:
+        """The code as the geography knows it, and a French remark when it was read as
+        another one: an int or float is written as text, and a code of digits whose leading
+        zero was lost (``1001``, ``1``) becomes the commune or département it pads to
+        (``01001``, ``01``) when that one exists. An unknown code is returned unchanged."""
+        text = plain_code(code)
+        if self._level(text) is not None or not text.isdigit():
+            return text, None
+        for width in (2, 5):  # département « 01 », commune « 01001 »
+            padded = text.zfill(width)
+            if len(text) < width and self._level(padded) is not None:
+                what = "département" if width == 2 else "commune"
+                return padded, (
+                    f"Code « {text} » lu comme « {padded} » ({self.name_of(padded)}, "
+                    f"{what}) : le zéro initial d'un code disparaît quand il passe pour un "
+                    f"nombre (Papermill « -p territoire {text} », tableur). Écrivez le code "
+                    f"entre guillemets (« {padded} »), ou « -r territoire {padded} » avec "
+                    "Papermill."
+                )
+        return text, None
+
+    def code(self, code: object) -> str:
+        """:meth:`resolve_code` without the remark, which is issued as a
+        :class:`TerritoryCodeRemark` warning (shown in a notebook)."""
+        text, remark = self.resolve_code(code)
+        if remark:
+            warnings.warn(remark, TerritoryCodeRemark, stacklevel=3)
+        return text
+
+    def level_of(self, code: str) -> str:
+        """Level of a territory code: commune, epci, departement, region or perimetre."""
+        code = self.code(code)
+        level = self._level(code)
+        if level is None:
+            hint = f" {self.unknown_hint}" if self.unknown_hint else ""
+            raise UnknownTerritoryError(f"Territoire inconnu : « {code} ». {EXPECTED_CODES}{hint}")
+        return level
 
     def members(self, code: str) -> list[str]:
         """Commune codes that make up a territory (any level or perimeter)."""
+        code = self.code(code)
         level = self.level_of(code)
         c = self.communes
         if level == "perimetre":
@@ -183,6 +250,7 @@ class Geography:
         return c.loc[c[col] == code, "code"].tolist()
 
     def name_of(self, code: str) -> str:
+        code = self.code(code)
         level = self.level_of(code)
         if level == "perimetre":
             return self.perimeters[code].name
@@ -199,6 +267,7 @@ class Geography:
 
     def label(self, code: str) -> str:
         """'Commune de X', 'EPCI : CA du Val', … for titles."""
+        code = self.code(code)
         level = self.level_of(code)
         return f"{self.name_of(code)} ({LEVEL_LABELS[level].lower()})"
 

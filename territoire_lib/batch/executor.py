@@ -354,6 +354,6 @@ def kernel_tables(namespace: dict, path: str, title: str = "") -> None:
         from ..dataset import load_territory
 
         diag = diagnose(
-            load_territory(namespace.get("source", "demo")), code, namespace.get("annee")
+            load_territory(namespace.get("source") or None), code, namespace.get("annee")
         )
     to_xlsx(diag, path, overwrite=True, title=f"Diagnostic — {title or diag.nom}")

@@ -8,9 +8,9 @@ territories finish (at most every :data:`~.jobs.MANIFEST_EVERY` seconds) and, wh
 recorded as such in the manifest (``execution.interruption``, and ``execution.restants``: the
 territories not run, code → name), so that the index says so and counts what is left.
 
-Layer « lot » (11): may import every lower layer (here errors, files; dataset lazily). Inside
-the package it imports :mod:`.jobs`, :mod:`.territories`, :mod:`.outputs` and
-:mod:`.scheduling`.
+Layer « lot » (11): may import every lower layer (here errors, files; active_source and
+dataset lazily). Inside the package it imports :mod:`.jobs`, :mod:`.territories`,
+:mod:`.outputs` and :mod:`.scheduling`.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run_batch(
     niveau: str | None = None,
     territoires: Iterable[str] | None = None,
     notebook: str | Path | None = None,
-    source: str | Path = "demo",
+    source: str | Path | None = None,
     annee: int | None = None,
     scenario: str | Path | None = None,
     workers: int | None = None,
@@ -73,10 +73,13 @@ def run_batch(
 
     ``niveau``: commune, epci, perimetre or departement (every territory of that level);
     ``territoires``: codes to run instead (checked against ``niveau`` when both are given).
+    ``source``: ``None`` (the active source), ``demo``, a known source name or a folder; the
+    notebooks receive it as ``demo`` or as the folder's absolute path.
     ``workers``: processes (default: every core); ``dask``: address of a Dask scheduler.
     Returns a :class:`BatchSummary`; raises :class:`TerritoireError` (French) for a bad
     argument. A failing territory is reported in the summary, never raised.
     """
+    from ..active_source import resolve_source
     from ..dataset import load_territory
 
     t_start = time.perf_counter()
@@ -102,7 +105,8 @@ def run_batch(
             f"Le carnet « {nb_path.name} » n'a pas de paramètre « territoire » dans sa cellule "
             "« parameters »."
         )
-    source_param = "demo" if str(source) == "demo" else str(Path(source).resolve())
+    resolved = resolve_source(source)
+    source_param = "demo" if resolved.is_demo else str(resolved.folder)
     common: dict[str, Any] = {}
     if "source" in declared:
         common["source"] = source_param
@@ -125,7 +129,7 @@ def run_batch(
         common["scenario"] = str(spath)
         scenario_sum = sha256_file(spath)
 
-    territory = load_territory(source)
+    territory = load_territory(source)  # as given: « Territoire inconnu » names the source
     selected = select_territories(territory, niveau, territoires)
     nb_sum = sha256_file(nb_path)
     lib_sum = library_checksum()

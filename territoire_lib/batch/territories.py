@@ -46,6 +46,7 @@ def select_territories(
             if not code:
                 continue
             try:
+                code = geo.code(code)  # a lost leading zero restored, with a remark
                 level = geo.level_of(code)
                 name = geo.name_of(code)
             except TerritoireError as exc:

@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (a callable taking the parsed
-arguments and returning an exit code).
+arguments and returning an exit code). ``--cache DOSSIER``, accepted before or after the
+subcommand, sets ``TERRITOIRE_CACHE`` for the command and every kernel it starts.
 
 Layer « applications »: imports socle (territoire_lib, errors).
 """
@@ -11,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 # module name (in this package) of every subcommand, in the order shown by --help
 COMMAND_MODULES = [
     "demo",
     "import_",
+    "source",
     "parametres",
     "participation",
     "psu",
@@ -49,6 +53,7 @@ _ARGPARSE_FR = {
         "option ambiguë : %(option)s peut désigner %(matches)s"
     ),
     "not allowed with argument %s": "incompatible avec l'argument %s",
+    "subcommands": "sous-commandes",
     "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
 }
 
@@ -66,10 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=_version(), help="afficher la version et quitter"
     )
+    parser.add_argument("--cache", metavar="DOSSIER", help=CACHE_HELP)
     sub = parser.add_subparsers(dest="commande", metavar="COMMANDE", title="commandes")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    for command in sub.choices.values():  # also after the subcommand: territoire import --cache
+        command.add_argument(
+            "--cache", metavar="DOSSIER", default=argparse.SUPPRESS, help=CACHE_HELP
+        )
     return parser
+
+
+CACHE_HELP = (
+    "dossier du cache des données et de la liste des sources (par défaut : la variable "
+    "TERRITOIRE_CACHE, sinon data/cache/)"
+)
 
 
 def _version() -> str:
@@ -83,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "cache", None):
+        # read at every use by active_source.cache_dir(), inherited by notebook kernels
+        os.environ["TERRITOIRE_CACHE"] = str(Path(args.cache).expanduser().resolve())
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

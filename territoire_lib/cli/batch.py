@@ -51,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--source",
         metavar="DOSSIER",
-        default="demo",
-        help="dossier des données (avec son manifeste.yaml) ; par défaut : la démonstration",
+        default=None,
+        help="dossier des données (avec son manifeste.yaml) ou nom d'une source importée ; "
+        "par défaut : la source active (voir « territoire source »)",
     )
     p.add_argument("--annee", metavar="A", help="année du diagnostic (par défaut : la dernière)")
     p.add_argument(

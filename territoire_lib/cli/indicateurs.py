@@ -38,8 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--source",
         metavar="DOSSIER",
-        default="demo",
-        help="dossier des données (avec son manifeste.yaml) ; par défaut : la démonstration",
+        default=None,
+        help="dossier des données (avec son manifeste.yaml) ou nom d'une source importée ; "
+        "par défaut : la source active (voir « territoire source »)",
     )
     p.set_defaults(func=run)
 
@@ -132,9 +133,12 @@ def run(args: argparse.Namespace) -> int:
     year = _year(args.annee)
     output = _output(args.sortie)
     territory = load_territory(args.source)
-    table = indicator_table(territory, str(args.code).strip(), year=year)
+    code, remark = territory.geography.resolve_code(args.code)
+    table = indicator_table(territory, code, year=year)
     if territory.fictional:
         print("Données fictives de démonstration.")
+    if remark:
+        print(f"Remarque : {remark}")
     print(render(table))
     if output is not None:
         write(table, output, overwrite=True)

@@ -42,7 +42,7 @@ _SHARED: dict[str, dict[str, Any]] = {
         "default": None,
         "help": "code de la CTG (inutile s'il n'y en a qu'une)",
     },
-    "--source": {"metavar": "DOSSIER", "default": "demo"},  # help: given by each action
+    "--source": {"metavar": "DOSSIER", "default": None},  # help: given by each action
     "fichier": {"metavar": "FICHIER.xlsx", "type": Path},
 }
 
@@ -101,7 +101,7 @@ def _actions() -> tuple[_Action, ...]:
                     "--source",
                     {
                         "help": "données qui servent à vérifier le territoire et les codes commune "
-                        "(par défaut : la démonstration, puis le référentiel national)"
+                        "(par défaut : la source active, puis le référentiel national)"
                     },
                 ),
                 "--utilisateur",
@@ -134,7 +134,7 @@ def _actions() -> tuple[_Action, ...]:
             run_compute,
             (
                 "--ctg",
-                ("--source", {"help": "dossier des données (par défaut : la démonstration)"}),
+                ("--source", {"help": "dossier des données (par défaut : la source active)"}),
                 "--utilisateur",
                 "--base",
             ),
@@ -225,12 +225,15 @@ def run_import(args: argparse.Namespace) -> int:
     def data_geography():
         return load_territory(args.source).geography
 
+    def demo_geography():  # the demo CTG's workbook imports whatever the active source
+        return load_territory("demo").geography
+
     engine = open_db(args)
     summary = import_plan(
         args.fichier,
         _user(args),
         engine=engine,
-        geography=[data_geography, load_national_geography],
+        geography=[data_geography, demo_geography, load_national_geography],
         update=args.mettre_a_jour,
     )
     print(summary.french())

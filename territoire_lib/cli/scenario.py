@@ -32,8 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--source",
         metavar="DOSSIER",
-        help="données : « demo » ou un dossier avec manifeste.yaml (défaut : celui du "
-        "scénario, sinon la démonstration)",
+        help="données : « demo », un dossier avec manifeste.yaml ou le nom d'une source "
+        "importée (défaut : celui du scénario, sinon la source active)",
     )
     p.add_argument(
         "--territoire",
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             f"Fichier de sortie « {args.sortie} » : attendu un nom se terminant par .xlsx."
         )
     scenario = load_scenario(args.fichier)
-    source = args.source or scenario.source or "demo"
+    source = args.source or scenario.source  # neither: the active source
     territory = load_territory(source)
     if territory.fictional:
         print(f"Données : {territory.name} — données fictives.")

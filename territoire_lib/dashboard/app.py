@@ -160,12 +160,13 @@ class CommitteeApp:
 
 
 def create_app(
-    source: str = "demo", territoire: str | None = None, onglet: str | None = None
+    source: str | None = None, territoire: str | None = None, onglet: str | None = None
 ) -> CommitteeApp | widgets.Widget:
-    """The app for ``source`` (``demo`` or a data folder); link parameters read from the
-    request when served by Voilà. A loading failure returns a French message widget."""
+    """The app for ``source`` (``None`` or ``""``: the active source; ``demo``, a source name
+    or a data folder); link parameters read from the request when served by Voilà. A loading
+    failure returns a French message widget."""
     try:
-        territory = load_territory(source)
+        territory = load_territory(source or None)
     except Exception as exc:  # shown to officials: French, no traceback
         LOG.exception("chargement")
         message = "Les données du territoire ne peuvent pas être chargées. "
@@ -191,7 +192,7 @@ def create_app(
 
 
 def build_app(
-    source: str = "demo", territoire: str | None = None, onglet: str | None = None
+    source: str | None = None, territoire: str | None = None, onglet: str | None = None
 ) -> widgets.Widget:
     """The dashboard's single call from ``dashboards/comite_pilotage.ipynb``: the widget to show."""
     app = create_app(source, territoire=territoire, onglet=onglet)

@@ -7,8 +7,11 @@ Layer « diagnostic »; imports indicateurs, the socle and the other submodules.
 
 from __future__ import annotations
 
+import warnings
+
 from ..errors import TerritoireError
 from ..french import number as fr_number
+from ..geo import TerritoryCodeRemark
 from ..indicators import indicator_table, load_catalogue_full, sppe_strata
 from .common import VERIFY_TEXT
 from .inclusion import _inclusion
@@ -23,10 +26,13 @@ def diagnose(territory, code: str, year: int | None = None) -> Diagnostic:
     """The diagnostic of one territory (commune, EPCI, département, perimeter code).
 
     ``year``: the diagnostic's year; each indicator takes its latest year not after it
-    (``None``: the latest data). An unknown code raises a French error.
+    (``None``: the latest data). An unknown code raises a French error; an int code is
+    accepted, and a lost leading zero restored with a remark (in :attr:`Diagnostic.limites`).
     """
-    code = str(code).strip()
     geo = territory.geography
+    code, code_remark = geo.resolve_code(code)
+    if code_remark:
+        warnings.warn(code_remark, TerritoryCodeRemark, stacklevel=2)
     level = geo.level_of(code)
     name = geo.name_of(code)
     members = [str(c) for c in geo.members(code)]
@@ -87,7 +93,7 @@ def diagnose(territory, code: str, year: int | None = None) -> Diagnostic:
         resume=_summary(table, level, name, len(members)),
         atouts=strengths(table),
         vigilances=vigilances,
-        limites=_limits(table, level),
+        limites=[code_remark, *_limits(table, level)] if code_remark else _limits(table, level),
         inclusion=inclusion,
         methode_indice=needs_method_text(comp_years),
         sppe=sppe,

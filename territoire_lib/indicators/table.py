@@ -313,6 +313,7 @@ def indicator_table(
     """
     cat = catalogue or load_catalogue_full()
     geo = territory.geography
+    code = geo.code(code)  # an int code (Papermill) is accepted
     level = geo.level_of(code)
     key = _plain_code(code, level)
     chosen_inds = list(cat.indicators) if indicators is None else list(indicators)

@@ -64,6 +64,7 @@ CAPACITY_COLUMNS = [
 def _perimeter(territory: Any, scenario: Scenario, perimetre: str | None) -> tuple[str, list[str]]:
     code = perimetre or scenario.territoire
     try:
+        code = territory.geography.code(code)  # an int code (Papermill) is accepted
         members = territory.geography.members(code)
     except UnknownTerritoryError:
         if perimetre:

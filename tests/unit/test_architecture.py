@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("graphiques", ["charts"]),
     ("sources", ["sources"]),
-    ("données", ["dataset", "manifest", "key_figures", "demography", "demo"]),
+    ("données", ["dataset", "manifest", "active_source", "key_figures", "demography", "demo"]),
     ("indicateurs", ["indicators"]),
     ("diagnostic", ["diagnostic"]),
     ("règles", ["rules"]),

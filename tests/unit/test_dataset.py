@@ -93,7 +93,7 @@ def test_sentence_in_french(demo):
 def test_cache_reloads_fast_and_equal(tmp_path, monkeypatch):
     import territoire_lib.dataset as ds
 
-    monkeypatch.setattr(ds, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("TERRITOIRE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(ds, "_MEMORY", {})
     first = ds.load_territory("demo")
     ds._MEMORY.clear()
@@ -119,9 +119,8 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 def test_import_good_folder(tmp_path, capsys, monkeypatch):
-    import territoire_lib.dataset as ds
 
-    monkeypatch.setattr(ds, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("TERRITOIRE_CACHE", str(tmp_path / "cache"))
     folder = _copy_demo(tmp_path)
     before = _digests(folder)
     assert main(["import", str(folder)]) == 0
@@ -131,9 +130,8 @@ def test_import_good_folder(tmp_path, capsys, monkeypatch):
 
 
 def test_import_reports_every_broken_file(tmp_path, capsys, monkeypatch):
-    import territoire_lib.dataset as ds
 
-    monkeypatch.setattr(ds, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("TERRITOIRE_CACHE", str(tmp_path / "cache"))
     folder = _copy_demo(tmp_path)
     # a spreadsheet lost the leading zero... here: a code with 4 digits on line 3
     sben = folder / "s_ben_com_f.csv"
@@ -163,7 +161,7 @@ def test_manifest_errors(tmp_path):
     with pytest.raises(DataError, match="manifeste"):
         ds.load_folder(folder)
     (folder / "manifeste.yaml").write_text("fichiers:\n  recensement: x.csv\n", encoding="utf-8")
-    with pytest.raises(DataError, match="rubrique inconnue « recensement »"):
+    with pytest.raises(DataError, match="clé inconnue « recensement »"):
         ds.load_folder(folder)
     (folder / "manifeste.yaml").write_text(
         "departements: ['90']\nfichiers:\n  cafdata: [absent.csv]\n", encoding="utf-8"
