@@ -372,6 +372,13 @@ def _build(
     status = A_VERIFIER if ceiling_flags else CONFIRMEE
     if s["prix_plafond"] is not None:
         status = FOURNI
+    first, last = (dt.date(when, 1, 1), dt.date(when, 12, 31)) if isinstance(when, int) else (when, when)  # fmt: skip
+    carried = [x.rsplit(" : ", 1)[1] for x in params.describe(ceiling_flags, first, last) if " : " in x]  # fmt: skip
+    shown_status = {FOURNI: FOURNI, CONFIRMEE: "valeur confirmée"}.get(
+        status, f"valeur {A_VERIFIER}"
+    )
+    if carried and status != FOURNI:
+        shown_status = carried[0]  # « valeur 2025 reconduite, à vérifier »
     bonus = {key: float(getattr(f, key)) for key, _ in BONUSES}
     total = f.psu + sum(bonus.values())
     rest = s["charges"] - f.participations_familiales - total
@@ -391,7 +398,7 @@ def _build(
          f"heures facturées / heures réalisées = {_amount(h_fact)} / {_amount(h_real)}", []),
         ("prix_de_revient", "Prix de revient par heure facturée", f.prix_de_revient_horaire, "€/h",
          f"charges / heures facturées = {_amount(charges)} / {_amount(h_fact)}", []),
-        ("prix_plafond", f"Prix plafond PSU ({status if status == FOURNI else 'valeur ' + status})",
+        ("prix_plafond", f"Prix plafond PSU ({shown_status})",
          f.prix_plafond_horaire, "€/h",
          ceiling_how, ceiling_flags),
         ("prix_retenu", "Prix horaire retenu", f.prix_retenu_horaire, "€/h",
@@ -425,6 +432,11 @@ def _build(
     periode = (
         f"règles de l'année {when} au prorata" if isinstance(when, int) else f"règles au {fmt_date(when)}"
     )  # fmt: skip
+    # each « à vérifier » parameter, with « valeur 2025 reconduite » when carried forward;
+    # free-text flags (e.g. an amount not entered) are kept as they are
+    described = params.describe(used, first, last)
+    carried = {x.rsplit(" : ", 1)[0] for x in described if " : " in x}
+    notes = [n for n in f.notes if n.rsplit(" : ", 1)[0] not in carried]
     return PsuCalculation(
         saisie=s,
         periode=periode,
@@ -441,9 +453,8 @@ def _build(
         reste_par_place=rest / n,
         reste_par_heure_facturee=rest / h_fact,
         lignes=table,
-        a_verifier=params.describe([x for x in used if x in params])
-        + [x for x in used if x not in params],  # fmt: skip
-        notes=list(f.notes),
+        a_verifier=described,
+        notes=notes,
         financement=f,
     )
 

@@ -424,3 +424,18 @@ def test_cli_default_date_is_today(capsys):
     args = [a for a in ARGS if a not in ("--date", DATE)]
     assert main(args) == 0
     assert f"règles au {R.fmt_date(dt.date.today())}" in capsys.readouterr().out
+
+
+def test_carried_forward_ceiling_is_flagged(capsys):
+    # the prix plafond is an annual CNAF barème (revision: annuelle); no 2026 value is entered,
+    # so in 2026 the 2025 values are used and said to be carried forward (correction 2026-12:
+    # « never reused silently »); the figures stay 10,18 €/h and 407 704,32 €
+    args = [a if a != DATE else "2026-03-01" for a in ARGS]
+    assert main([*[a if a != "800000" else "960000" for a in args]]) == 0
+    text = _plain(capsys.readouterr().out)
+    assert "Prix plafond PSU (valeur 2025 reconduite, à vérifier)" in text
+    assert "10,18 €/h  ⚠ à vérifier" in text and "407 704,32 €  ⚠ à vérifier" in text
+    assert "(psu.prix_plafond_avec_couches_repas.maximum) : valeur 2025 reconduite" in text
+    # in 2025 the same value is the year's own: not said to be carried forward
+    c = psu_calculator(40, 80_000, 86_400, 960_000, 172_800, date=DATE)
+    assert not any("reconduite" in x for x in c.a_verifier + c.notes)
