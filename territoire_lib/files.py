@@ -49,11 +49,13 @@ def output_path(path: str | Path, suffix: str, overwrite: bool) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: Path):
-    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success, with the
+    permissions of any new file (:func:`usual_mode`, not mkstemp's owner-only 0600)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, usual_mode())  # the writer may have replaced the file: set it last
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -105,6 +105,13 @@ AM = "places_assistantes_maternelles"
 GAD = "places_garde_domicile"
 DROP_PE_PLACEHOLDER = "ligne fictive (code XX, XXX… : valeurs hors territoire, à ne pas utiliser)"
 FALLBACK_NOTE = "{n} communes sous 10 000 habitants : places estimées par repli sur l'EPCI"
+# the Cnaf publishes commune rows for communes of at least this population only
+COMMUNE_ROWS_FROM = 10_000
+LARGE_FALLBACK_NOTE = (
+    "{n} commune(s) de 10 000 habitants ou plus sans ligne dans le fichier communal "
+    "(nbpla_pe_com) pour au moins une année : places estimées elles aussi par repli sur "
+    "l'EPCI, à vérifier — {detail}"
+)
 
 
 def rate_variable(mode: str) -> str:
@@ -488,10 +495,28 @@ def _fallback(
             f"{fmt_int(n)} EPCI-année(s) où les communes de plus de 10 000 habitants ont plus "
             "de places que l'EPCI publié : reste ramené à 0"
         )
-    n_communes = merged["commune"].nunique()
-    if n_communes:
-        report.note(FALLBACK_NOTE.format(n=fmt_int(n_communes)))
+    _note_fallback(merged, published, report)
     return melt_observations(merged, {v: v for v in variables}, statut=STATUT_ESTIME)
+
+
+def _note_fallback(merged: pd.DataFrame, published: pd.DataFrame, report: LoadReport) -> None:
+    """Count the communes estimated from their EPCI: those under 10,000 inhabitants (the
+    expected case), and apart, those of 10,000 or more (or with commune rows other years)
+    that lack a commune row some year — never counted as « sous 10 000 habitants »."""
+    est = merged[["commune", "annee", "population"]].drop_duplicates(["commune", "annee"])
+    large = (est["population"] >= COMMUNE_ROWS_FROM).fillna(False).astype(bool) | est[
+        "commune"
+    ].isin(set(published["commune"]))
+    n_small = est.loc[~large, "commune"].nunique()
+    if n_small:
+        report.note(FALLBACK_NOTE.format(n=fmt_int(n_small)))
+    if large.any():
+        years = est[large].groupby("commune")["annee"].agg(lambda y: ", ".join(map(str, sorted(y))))
+        shown = [f"{code} ({y})" for code, y in years.head(10).items()]
+        more = f" et {fmt_int(len(years) - 10)} autre(s)" if len(years) > 10 else ""
+        report.note(
+            LARGE_FALLBACK_NOTE.format(n=fmt_int(len(years)), detail=", ".join(shown) + more)
+        )
 
 
 def _weights(
