@@ -124,7 +124,12 @@ def _vary(scenario: Scenario, key: str, kind: str, amount: float, central_growth
         changes["alsh"] = {**hyp["alsh"], "participation_horaire": hyp["alsh"]["participation_horaire"] * amount}  # fmt: skip
         levers[key] = levers[key] * amount
     elif key == "taux_facturation":
-        changes[key] = amount if kind == "valeur" else hyp[key] * amount
+
+        def g(x):  # noqa: E306
+            return amount if kind == "valeur" else x * amount
+
+        changes[key] = g(hyp[key])
+        levers[key] = levers[key].map(lambda x: g(x) if pd.notna(x) else x)
     elif key == "croissance_naissances":
         growth = (central_growth + amount).clip(-0.5, 0.5)
     else:

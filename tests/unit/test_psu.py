@@ -439,3 +439,19 @@ def test_carried_forward_ceiling_is_flagged(capsys):
     # in 2025 the same value is the year's own: not said to be carried forward
     c = psu_calculator(40, 80_000, 86_400, 960_000, 172_800, date=DATE)
     assert not any("reconduite" in x for x in c.a_verifier + c.notes)
+
+
+def test_sensitivity_moves_the_levers_own_billing_rate(tmp_path):
+    # The lever of OVER with its own taux de facturation 100 %: the sensitivity's 115 % must
+    # move it too. One place a year, commune's share = 20 000 − (PSU + families) − 2 600:
+    # 100 %: 20 000 − 10,25 × 66 % × 1 732,5 − 2 600 = 5 679,6375 €;
+    # 115 %: 1 992,375 h billed, plafond 10,25 − 8/13 × 0,91 = 9,69 < 20 000 / 1 992,375 →
+    # 20 000 − 9,69 × 66 % × 1 992,375 − 2 600 = 4 657,96… €; × 10 places × 2 years.
+    from territoire_lib.scenario import sensitivity
+
+    text = OVER.replace("    nom: Crèche Alpha\n", "    nom: Crèche Alpha\n    taux_facturation: 1.0\n")  # fmt: skip
+    sens = sensitivity(make_territory(), load_scenario(write(tmp_path, text)))
+    row = sens.set_index("hypothese").loc["taux_facturation"]
+    assert row["resultat_central"] == pytest.approx(20 * (20_000 - 10.25 * 0.66 * 1_732.5 - 2_600))  # fmt: skip
+    assert row["resultat_bas"] == pytest.approx(20 * 5_679.6375)
+    assert row["resultat_haut"] == pytest.approx(20 * (20_000 - 9.69 * 0.66 * 1_992.375 - 2_600))
