@@ -16,7 +16,7 @@ The figures follow :mod:`.eaje` (one code path with the scenarios)::
            − participations familiales) × part du régime général
     total CAF = PSU + bonus ; reste à charge = charges − participations − total CAF
 
-Layer « règles »: imports the socle (``french``, ``files``) and the modules of ``rules`` below
+Layer « règles »: imports the socle (``french``, ``files``, ``xlsx_cells``) and the modules of ``rules`` below
 it: :mod:`.base`, :mod:`.parameters`, :mod:`.loading`, :mod:`.simulation`, :mod:`.eaje`.
 """
 
@@ -31,6 +31,7 @@ import pandas as pd
 
 from .. import french
 from ..files import atomic_path, output_path
+from ..xlsx_cells import protect_sheet
 from .base import A_VERIFIER, CONFIRMEE, RulesError, _is_number, fmt_date
 from .eaje import EajeFunding, EajeInput, simulate_eaje
 from .loading import load_parameters
@@ -183,7 +184,7 @@ class PsuCalculation:
             ws.column_dimensions[col].width = width
         data = wb.create_sheet("Données saisies")
         data.append(["Donnée", "Valeur"])
-        for label, value in _INPUT_LABELS(self.saisie):
+        for label, value in _input_rows(self.saisie):
             data.append([label, value])
         data.column_dimensions["A"].width = 52
         data.column_dimensions["B"].width = 16
@@ -197,12 +198,15 @@ class PsuCalculation:
         for sheet in (data, check):
             for cell in sheet[1]:
                 cell.font = Font(bold=True)
+        for sheet in wb.worksheets:  # text stays text, never a formula
+            protect_sheet(sheet)
         with atomic_path(target) as tmp:
             wb.save(tmp)
         return target
 
 
-def _INPUT_LABELS(s: dict[str, Any]) -> list[tuple[str, Any]]:  # noqa: N802
+def _input_rows(s: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The « Données saisies » sheet: (French label, value as entered)."""
     rows = [
         ("Places", s["places"]),
         ("Heures réalisées", s["heures_realisees"]),
