@@ -13,8 +13,9 @@ read.
 
 Layer « données »: imports its own layer (active_source); socle (territoire_lib, errors,
 geo); sources (sources.cafdata,
-sources.cog, sources.geometry, sources.insee, sources.reading, sources.referentiel,
-sources.zonages).
+sources.cog, sources.etat_civil, sources.geometry, sources.insee, sources.populations_legales,
+sources.reading, sources.referentiel, sources.zonages); its own layer (demography: children
+under 3 on 1 January, the denominator of the coverage rate).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ MANIFEST_KEYS = {
     "filosofi": "Filosofi, format large ({disp: …, pauvres: …})",
     "filosofi_long": "Filosofi, format long (DS_FILOSOFI_CC_AAAA_data.csv)",
     "cafdata": "exports Cafdata communaux (s_ben_com_f, ndur_s_qf_400_com_f, rsa_s_type_com_f)",
+    "naissances": "naissances domiciliées par commune (DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv)",
+    "populations_legales": "populations légales ({fichier: donnees_communes.csv, millesime: AAAA})",
     "petite_enfance": "taux et places petite enfance ({taux: {com: …}, places: {com: …}})",
     "tauxcouv_historique": "taux de couverture historiques (TAUXCOUV2021.csv)",
     "qpv": "liste des QPV (listeqp2024-cog2024.csv)",
@@ -76,6 +79,9 @@ class Territory:
     reports: list[LoadReport] = field(default_factory=list)
     source: str = ""
     checksum: str = ""
+    # EPCI code → communes that transferred the SPPE competence to it (manifest
+    # « competence_sppe »); an EPCI absent here exercises it for none of its communes
+    competences_sppe: dict[str, list[str]] = field(default_factory=dict)
 
     # -- queries --------------------------------------------------------------------------------
     def years(self, variable: str) -> list[int]:
@@ -361,6 +367,7 @@ class _Loader:
             res = self.run(cafdata.read_cafdata_communal, self.path(name), known_communes=known)
             if res:
                 obs.append(res[0])
+        self._births_and_legal_populations(obs, known)
         pe = self.files.get("petite_enfance")
         if pe:
             all_obs = pd.concat(obs) if obs else empty_observations()
@@ -392,6 +399,7 @@ class _Loader:
             else empty_observations()
         )
         observations = observations[observations["commune"].isin(known)]
+        observations = self._with_under3_estimates(observations, geo)
         references = (
             pd.concat(refs, ignore_index=True)[REFERENCE_COLUMNS]
             if refs
@@ -401,6 +409,104 @@ class _Loader:
             {"niveau": str, "code": str, "annee": "int64", "variable": str, "valeur": "float64"}
         ).drop_duplicates(["niveau", "code", "annee", "variable"], keep="last")
         return observations.reset_index(drop=True), references.reset_index(drop=True)
+
+    def _births_and_legal_populations(self, obs: list[pd.DataFrame], known: set[str]) -> None:
+        """Births (état civil) and populations légales, appended to ``obs``."""
+        from .sources import etat_civil, populations_legales
+
+        for name in _as_list(self.files.get("naissances")):
+            res = self.run(etat_civil.read_births, self.path(name), known_communes=known)
+            if res:
+                obs.append(res[0])
+        for spec in _as_list(self.files.get("populations_legales")):
+            if not isinstance(spec, dict) or "fichier" not in spec:
+                self.issues.append(
+                    Issue(
+                        MANIFEST_NAME,
+                        f"la rubrique populations_legales « {spec} »",
+                        "« {fichier: donnees_communes.csv, millesime: 2022} » (le fichier Insee "
+                        "ne dit pas son millésime)",
+                        column="populations_legales",
+                    )
+                )
+                continue
+            res = self.run(
+                populations_legales.read_populations_legales,
+                self.path(spec["fichier"]),
+                spec.get("millesime"),
+                known_communes=known,
+            )
+            if res:
+                obs.append(res[0])
+
+    def _with_under3_estimates(self, observations: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+        """Add the children under 3 on 1 January N+1 of every year N with places (the
+        denominator of the coverage rate, :func:`demography.estimate_under3`)."""
+        from .demography import BANDS, BIRTHS, estimate_under3
+
+        places = observations.loc[observations["variable"] == "places_total", "annee"].unique()
+        if not len(places):
+            return observations
+        history = observations[observations["variable"].isin([*BANDS, BIRTHS])]
+        epci = geo.communes.set_index("code")["epci"]
+        estimates, report = estimate_under3(history, epci, [int(y) + 1 for y in places])
+        self.reports.append(report)
+        if estimates.empty:
+            return observations
+        return normalise_observations(pd.concat([observations, estimates], ignore_index=True))
+
+    def sppe_transfers(self, geo: Geography) -> dict[str, list[str]]:
+        """Manifest « competence_sppe »: EPCI code → communes that transferred the SPPE
+        competence to it (a list of codes, or « toutes »)."""
+        spec = self.manifest.get("competence_sppe") or {}
+        out: dict[str, list[str]] = {}
+        if not isinstance(spec, dict):
+            self.issues.append(
+                Issue(
+                    MANIFEST_NAME,
+                    f"la rubrique competence_sppe « {spec} »",
+                    '« "SIREN de l\'EPCI": [codes des communes qui lui ont transféré la '
+                    "compétence] » ou « toutes »",
+                    column="competence_sppe",
+                )
+            )
+            return out
+        members = geo.communes.groupby("epci")["code"].apply(list).to_dict()
+        for code, communes in spec.items():
+            code = str(code)
+            if code not in members or code == NO_EPCI:
+                self.issues.append(
+                    Issue(
+                        MANIFEST_NAME,
+                        f"l'EPCI « {code} », inconnu des données",
+                        "le SIREN d'un EPCI du territoire chargé",
+                        column="competence_sppe",
+                    )
+                )
+                continue
+            if isinstance(communes, str) and communes.strip().lower() == "toutes":
+                out[code] = sorted(members[code])
+                continue
+            listed = [str(c) for c in _as_list(communes)]
+            outside = [c for c in listed if c not in set(members[code])]
+            if outside or not listed:
+                self.issues.append(
+                    Issue(
+                        MANIFEST_NAME,
+                        f"pour l'EPCI « {code} », "
+                        + (
+                            f"la commune « {outside[0]} » qui n'en est pas membre"
+                            if outside
+                            else "aucune commune"
+                        ),
+                        "les codes des communes membres qui lui ont transféré la compétence, "
+                        "ou « toutes »",
+                        column="competence_sppe",
+                    )
+                )
+                continue
+            out[code] = sorted(dict.fromkeys(listed))
+        return out
 
     # zonings and contours --------------------------------------------------------------------
     def zonings(self, geo: Geography) -> tuple[pd.DataFrame, pd.DataFrame, dict | None]:
@@ -480,6 +586,7 @@ def load_folder(folder: Path) -> Territory:
     observations, references = loader.observations(geo)
     _fill_population(geo, observations)
     qpv, zon, contours = loader.zonings(geo)
+    transfers = loader.sppe_transfers(geo)
     if loader.issues:
         raise DataError(loader.issues)
     return Territory(
@@ -493,6 +600,7 @@ def load_folder(folder: Path) -> Territory:
         contours=contours,
         reports=loader.reports,
         source=str(folder),
+        competences_sppe=transfers,
     )
 
 
@@ -521,6 +629,7 @@ def _write_cache(territory: Territory, target: Path) -> None:
                 k: {"nom": p.name, "communes": list(p.communes)} for k, p in g.perimeters.items()
             },
             "rapports": [_report_to_json(r) for r in territory.reports],
+            "competences_sppe": territory.competences_sppe,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if territory.contours is not None:
@@ -580,6 +689,7 @@ def _read_cache(target: Path, checksum: str) -> Territory:
         reports=[LoadReport(**r) for r in meta["rapports"]],
         source=meta["source"],
         checksum=checksum,
+        competences_sppe={k: list(v) for k, v in (meta.get("competences_sppe") or {}).items()},
     )
 
 

@@ -37,7 +37,12 @@ Method (vectorised over communes; one step per projected year):
 
 The French text of the method is :attr:`Projection.methode`.
 
-Layer « données »: imports socle (errors, geo).
+The same method gives the denominator of the coverage rate (:func:`estimate_under3`): the
+children under 3 on 1 January of year N+1, to which the places of December N are compared
+(Onape method, REPSS Famille indicator 1.4.1) — the census of that very date where it exists,
+else the births of the three years before times the commune's factor ``f``, else the trend.
+
+Layer « données »: imports socle (errors, geo, errors.LoadReport).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import TerritoireError, quote
+from .errors import LoadReport, TerritoireError, fmt_int, quote
 from .geo import NO_EPCI
 
 BANDS = ("pop_0_2", "pop_3_5", "pop_6_10")
@@ -541,3 +546,109 @@ def project_children(
         if len(scope) < len(epci):  # filtering costs time: only when it removes communes
             obs = obs[obs["commune"].isin(scope)]
     return project_history(obs, epci, end_year, growth=growth, shrinkage=shrinkage, keep=keep)
+
+
+# -- children under 3 on 1 January (denominator of the coverage rate) ---------------------------
+UNDER3 = "enfants_0_2_estimes"
+UNDER3_SOURCE = "Estimation des enfants de moins de 3 ans au 1er janvier"
+UNDER3_METHOD = (
+    "Taux de couverture : places d'accueil de décembre de l'année N pour 100 enfants de moins "
+    "de 3 ans au 1er janvier N+1 (méthode de l'Onape, indicateur 1.4.1 du REPSS Famille), "
+    "jamais les enfants d'un recensement plus ancien. Enfants au 1er janvier N+1, commune par "
+    "commune : le recensement de cette date quand il est chargé ; sinon les naissances "
+    "domiciliées des années N−2, N−1 et N (état civil), multipliées par un facteur propre à la "
+    "commune qui corrige décès et migrations avant 3 ans (enfants de 0 à 2 ans des "
+    "recensements rapportés aux naissances des trois années précédentes, rapproché du facteur "
+    "de l'EPCI pour les petites communes, borné entre 0,7 et 1,3) ; sans naissances pour ces "
+    "années, la tendance des derniers recensements ou des dernières naissances. Là où la Cnaf "
+    "publie le taux (EPCI, communes de plus de 10 000 habitants, département, France), le taux "
+    "publié est le chiffre affiché et le taux recalculé figure à côté ; on compare toujours un "
+    "taux publié à des taux publiés et un taux recalculé à des taux recalculés."
+)
+METHOD_CENSUS = "recensement"
+METHOD_BIRTHS = "naissances"
+METHOD_TREND = "tendance"
+
+
+def estimate_under3(
+    history: pd.DataFrame,
+    epci: pd.Series,
+    years: Iterable[int],
+    *,
+    shrinkage: float = DEFAULT_SHRINKAGE,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Children aged 0-2 on 1 January of each of ``years``, per commune (Onape denominator).
+
+    ``history``: long observations with ``pop_0_2`` (census, 1 January of ``annee``) and,
+    when loaded, ``naissances`` (births of ``annee``); ``epci``: commune → EPCI code. Per
+    commune and year Y: the census of year Y when published (statut ``publie``); otherwise
+    the projection of :func:`project_history` (statut ``estime``): between two census years
+    their interpolation, after the last one ``f × (B(Y-1) + B(Y-2) + B(Y-3))`` where the births
+    are known, else the trend. Years before the first census get no value.
+
+    Returns observations (``commune | annee | variable | valeur | statut``, variable
+    :data:`UNDER3`) and a load report counting each method.
+    """
+    report = LoadReport(UNDER3_SOURCE, "")
+    wanted = sorted({int(y) for y in years})
+    bands = history[history["variable"] == BANDS[0]]
+    if bands.empty or not wanted:
+        report.note("aucun effectif d'enfants de 0 à 2 ans : pas d'estimation au 1er janvier")
+        return _empty_obs(), report
+    census = sorted({int(y) for y in bands["annee"]})
+    wanted = [y for y in wanted if y >= census[0]]
+    if not wanted:
+        return _empty_obs(), report
+    proj = project_history(history, epci, max(max(wanted), census[-1]), shrinkage=shrinkage)
+    values = proj.values[BANDS[0]].reindex(columns=wanted)
+    communes = values.index
+    observed = bands.pivot_table(index="commune", columns="annee", values="valeur", aggfunc="sum")
+    observed = observed.reindex(index=communes, columns=wanted)
+    is_census = observed.notna().to_numpy()
+    # births known up to the year before Y (else the projected births follow the trend)
+    births = history[(history["variable"] == BIRTHS) & history["valeur"].notna()]
+    last_birth = births.groupby("commune")["annee"].max().reindex(communes).to_numpy(dtype=float)
+    use_births = (
+        proj.hypotheses.set_index("commune")["methode_0_2"].reindex(communes).eq("naissances")
+    ).to_numpy()
+    year_arr = np.array(wanted, dtype=float)[None, :]
+    after = year_arr > census[-1]
+    by_births = ~is_census & after & use_births[:, None] & (year_arr - 1 <= last_birth[:, None])
+    grid = values.to_numpy(dtype=float)
+    grid = np.where(is_census, observed.to_numpy(dtype=float), grid)
+    method = np.where(is_census, METHOD_CENSUS, np.where(by_births, METHOD_BIRTHS, METHOD_TREND))
+    frame = pd.DataFrame(
+        {
+            "commune": np.repeat(communes.to_numpy(dtype=str), len(wanted)),
+            "annee": np.tile(np.array(wanted, dtype="int64"), len(communes)),
+            "variable": UNDER3,
+            "valeur": grid.reshape(-1),
+            "statut": np.where(method.reshape(-1) == METHOD_CENSUS, "publie", "estime"),
+            "_methode": method.reshape(-1),
+        }
+    )
+    frame = frame[np.isfinite(frame["valeur"])]
+    counts = frame.groupby(["annee", "_methode"]).size().unstack(fill_value=0)
+    labels = {
+        METHOD_CENSUS: "recensement",
+        METHOD_BIRTHS: "naissances × facteur",
+        METHOD_TREND: "tendance",
+    }
+    for year, row in counts.iterrows():
+        parts = [f"{fmt_int(int(row[m]))} {labels[m]}" for m in labels if row.get(m, 0)]
+        report.note(f"1er janvier {year} : " + ", ".join(parts) + " (communes).")
+    report.rows_read = report.rows_kept = len(frame)
+    out = frame.drop(columns="_methode").reset_index(drop=True)
+    return out, report
+
+
+def _empty_obs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "commune": pd.Series([], dtype=str),
+            "annee": pd.Series([], dtype="int64"),
+            "variable": pd.Series([], dtype=str),
+            "valeur": pd.Series([], dtype="float64"),
+            "statut": pd.Series([], dtype=str),
+        }
+    )

@@ -33,6 +33,33 @@ VARIABLES: dict[str, Variable] = {
         _V("pop_11_17", "Jeunes de 11 à 17 ans", "jeunes", "Insee, RP"),
         _V("pop_18_24", "Jeunes de 18 à 24 ans", "jeunes", "Insee, RP"),
         _V("naissances", "Naissances domiciliées", "naissances", "Insee, état civil"),
+        # children under 3 on 1 January of ``annee``: the census where it exists, else
+        # estimated from the births of the three previous years (demography.estimate_under3)
+        _V(
+            "enfants_0_2_estimes",
+            "Enfants de moins de 3 ans au 1er janvier (estimation)",
+            "enfants",
+            "Insee, recensement et état civil (estimation)",
+        ),
+        # INSEE populations légales (``annee`` = millésime, in force on 1 January annee + 3)
+        _V(
+            "pop_legale_municipale",
+            "Population municipale (populations légales)",
+            "habitants",
+            "Insee, populations légales",
+        ),
+        _V(
+            "pop_legale_comptee_a_part",
+            "Population comptée à part (populations légales)",
+            "habitants",
+            "Insee, populations légales",
+        ),
+        _V(
+            "pop_legale_totale",
+            "Population totale (populations légales)",
+            "habitants",
+            "Insee, populations légales",
+        ),
         _V("menages", "Ménages", "ménages", "Insee, RP"),
         _V("familles", "Familles", "familles", "Insee, RP"),
         _V("familles_monoparentales", "Familles monoparentales", "familles", "Insee, RP"),

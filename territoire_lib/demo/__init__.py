@@ -20,7 +20,8 @@ This facade only re-exports. The package, layer « données » (it imports the s
 * :mod:`.model` — :class:`DemoModel` and :func:`build_model`;
 * one module per publisher: :mod:`.cog` (COG, EPCI workbook, with :mod:`.xlsx`),
   :mod:`.insee` (RP, Filosofi), :mod:`.cafdata` (Cafdata, Onape, legacy TAUXCOUV),
-  :mod:`.zonages` (ANCT QPV, FRR), :mod:`.geometry` (GeoJSON contours);
+  :mod:`.zonages` (ANCT QPV, FRR), :mod:`.geometry` (GeoJSON contours), :mod:`.populations`
+  (Insee état civil births, populations légales);
 * :mod:`.writer` — file names, manifest, README, :func:`build_demo_files`,
   :func:`generate_demo`.
 """
@@ -64,7 +65,9 @@ from .model import (
 )
 from .model import _luhn_siren as _luhn_siren  # reached as demo._luhn_siren by tests
 from .numbers import _round5 as _round5  # reached as demo._round5 by tests
+from .populations import BIRTHS_FILE, CROSSING_COMMUNE, LEGAL_FILE, legal_populations
 from .spec import (
+    BIRTH_YEARS,
     CAF_YEARS,
     CELL_DX,
     CELL_DY,
@@ -86,6 +89,7 @@ from .spec import (
     GRID_W,
     KINDS,
     LAT0,
+    LEGAL_POPULATION_YEAR,
     LON0,
     MODEL_YEARS,
     PE_YEARS,
@@ -120,6 +124,8 @@ __all__ = [
     "AGE_GROUPS",
     "AGE_KIND",
     "ALONE_FACTOR",
+    "BIRTHS_FILE",
+    "BIRTH_YEARS",
     "BROAD",
     "CAF_FILES",
     "CAF_YEARS",
@@ -130,6 +136,7 @@ __all__ = [
     "COG_FILE",
     "COMMUNE_NAMES",
     "COMMUNE_NOUVELLE",
+    "CROSSING_COMMUNE",
     "CS_KIND",
     "DEMO_DEPARTEMENT",
     "DEMO_DEPARTEMENT_NAME",
@@ -158,6 +165,8 @@ __all__ = [
     "HOUSEHOLD_SIZE",
     "KINDS",
     "LAT0",
+    "LEGAL_FILE",
+    "LEGAL_POPULATION_YEAR",
     "LON0",
     "MALE_BROAD",
     "MALE_CS",
@@ -188,5 +197,6 @@ __all__ = [
     "build_model",
     "frr_classification",
     "generate_demo",
+    "legal_populations",
     "rp_file",
 ]

@@ -125,21 +125,30 @@ def _caf(model: DemoModel) -> pd.DataFrame:
     return frame
 
 
+def _under3_next_january(model: DemoModel) -> pd.DataFrame:
+    """Children aged 0-2 on 1 January N+1 per commune, keyed by CAF year N (``enfants``):
+    the denominator of the published rates (Onape method)."""
+    cy = model.commune_years[["commune", "annee", "pop_0_2"]]
+    return cy.assign(annee=cy["annee"] - 1).rename(columns={"pop_0_2": "enfants"})
+
+
 def _onape(model: DemoModel) -> dict[str, pd.DataFrame]:
-    """Published places (integers) and rates (0.1) by level: com (> 10,000), epci, dep."""
+    """Published places (integers) and rates (0.1) by level: com (> 10,000), epci, dep.
+
+    Rates divide the places of December N by the children under 3 on 1 January N+1."""
     p = model.places.merge(
         model.communes[["code", "epci"]].rename(columns={"code": "commune"}), on="commune"
-    )
+    ).merge(_under3_next_january(model), on=["commune", "annee"], how="left")
     pop21 = model.commune_years.query("annee == 2021").set_index("commune")["pop_totale"]
     big = pop21[pop21 > 10_000].index
     base = ["psu_col", "hors_psu_col", "prescol", "am_ind", "gad_ind"]
     levels = {
         "com": p[p["commune"].isin(big)].rename(columns={"commune": "key"}),
-        "epci": p.groupby(["epci", "annee"], sort=True)[[*base, "pop_0_2"]]
+        "epci": p.groupby(["epci", "annee"], sort=True)[[*base, "enfants"]]
         .sum()
         .reset_index()
         .rename(columns={"epci": "key"}),
-        "dep": p.groupby("annee", sort=True)[[*base, "pop_0_2"]]
+        "dep": p.groupby("annee", sort=True)[[*base, "enfants"]]
         .sum()
         .reset_index()
         .assign(key=DEMO_DEPARTEMENT),
@@ -151,7 +160,7 @@ def _onape(model: DemoModel) -> dict[str, pd.DataFrame]:
         places["eaje"] = places["psu_col"] + places["hors_psu_col"]
         places["ind"] = places["am_ind"] + places["gad_ind"]
         places["total"] = places["eaje"] + places["prescol"] + places["ind"]
-        children = frame["pop_0_2"].to_numpy()
+        children = frame["enfants"].to_numpy()
         rates = {m: _round_to(v / children * 100, 0.1) for m, v in places.items()}
         table = pd.DataFrame({"key": frame["key"], "annee": frame["annee"]})
         for m, v in places.items():
@@ -349,6 +358,7 @@ def _file_tauxcouv(model: DemoModel) -> bytes:
     c = model.communes
     tables = _onape(model)
     p = model.places[model.places["annee"] == year].set_index("commune")
+    kids = _under3_next_january(model).query("annee == @year").set_index("commune")["enfants"]
     epci_rate = tables["epci"].query("annee == @year").set_index("key")["tx_total"]
     dep_rate = float(tables["dep"].query("annee == @year")["tx_total"].iloc[0])
     ze = np.where(c["epci_idx"] <= 1, 0, 1)
@@ -360,8 +370,8 @@ def _file_tauxcouv(model: DemoModel) -> bytes:
         "NOM_EPCI": ["", "", *c["nom_epci"]],
         "NUMZEMPL": ["", "", *[ZONES_EMPLOI[z][0] for z in ze]],
         "NOMZEMPL": ["", "", *[ZONES_EMPLOI[z][1] for z in ze]],
-        "tauxcouv_com": ["", "", *_fmt_fixed(_round_to(p.loc[c["code"], "coverage"], 0.1), 1,
-                                             comma=True)],
+        "tauxcouv_com": ["", "", *_fmt_fixed(_round_to(
+            p.loc[c["code"], "total"] / kids.loc[c["code"]] * 100, 0.1), 1, comma=True)],
         "tauxcouv_epci": ["", "", *_fmt_fixed(epci_rate.loc[c["epci"]], 1, comma=True)],
         "tauxcouv_dep": ["", "", *_fmt_fixed(np.full(n, dep_rate), 1, comma=True)],
         "tauxcouv_reg": ["", "", *_fmt_fixed(np.full(n, dep_rate), 1, comma=True)],

@@ -29,6 +29,7 @@ from .spec import (
     GRID_W,
     LAT0,
     LON0,
+    BIRTH_YEARS,
     MODEL_YEARS,
     PE_YEARS,
 )
@@ -72,6 +73,7 @@ class DemoModel:
     population: pd.DataFrame  # iris × annee (MODEL_YEARS): pop and fine age groups
     commune_years: pd.DataFrame  # commune × annee (MODEL_YEARS): pop, pop_0_2, …
     places: pd.DataFrame  # commune × annee (PE_YEARS): theoretical places by mode (floats)
+    births: pd.DataFrame  # commune × annee (BIRTH_YEARS): live births (integers)
     lattice: np.ndarray  # (2W+1, 2H+1, 2) lon/lat of the shared polygon vertices
     perimeters: dict[str, tuple[str, tuple[str, ...]]]
 
@@ -332,6 +334,42 @@ def _places(communes: pd.DataFrame, commune_years: pd.DataFrame) -> pd.DataFrame
     return frame
 
 
+def _births(communes: pd.DataFrame, commune_years: pd.DataFrame) -> pd.DataFrame:
+    """Live births by commune and year, consistent with the children aged 0-2 of the model.
+
+    The children aged 0-2 on 1 January Y+1 were born in Y, Y-1 and Y-2; with births that
+    change linearly, B(Y) = P02(Y+2) / (3 × f) gives back P02(Y+1) = f × (B(Y) + B(Y-1) +
+    B(Y-2)), ``f`` being the commune's survival and migration factor (0.94 to 1.06). P02 is
+    extended outside the model years by the commune's own trend; births are whole numbers
+    (stochastic rounding: the expected value plus a uniform draw, floored).
+    """
+    rng = _rng(11)
+    n = len(communes)
+    p02 = commune_years.pivot(index="commune", columns="annee", values="pop_0_2")
+    p02 = p02.reindex(index=communes["code"]).to_numpy(dtype=float)  # (n, model years)
+    first, last = MODEL_YEARS[0], MODEL_YEARS[-1]
+    ratio = _q(p02[:, -1] / p02[:, -2])
+    ratio0 = _q(p02[:, 1] / p02[:, 0])
+    need = np.arange(BIRTH_YEARS[0] + 2, BIRTH_YEARS[-1] + 3)  # P02 years used
+    k_after = np.clip(need - last, 0, None)[None, :]
+    k_before = np.clip(first - need, 0, None)[None, :]
+    inside = np.clip(need, first, last) - first
+    ext = _q(p02[:, inside] * ratio[:, None] ** k_after / ratio0[:, None] ** k_before, 6)
+    factor = _q(rng.uniform(0.94, 1.06, n))
+    expected = _q(ext / (3 * factor[:, None]), 6)
+    draws = _q(rng.uniform(0, 1, size=expected.shape))
+    births = np.floor(expected + draws)
+    years = np.array(BIRTH_YEARS)
+    return pd.DataFrame(
+        {
+            "commune": np.repeat(communes["code"].to_numpy(), len(years)),
+            "annee": np.tile(years, n),
+            "naissances": births.reshape(-1).astype(np.int64),
+            "facteur": np.repeat(factor, len(years)),
+        }
+    )
+
+
 def _perimeters(communes: pd.DataFrame) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Two CTG perimeters: the heart of the agglomeration, and a valley across two EPCIs."""
     core = tuple(communes["code"].iloc[:4])
@@ -374,6 +412,7 @@ def build_model() -> DemoModel:
     commune_years["pop_totale"] = _q(commune_years["pop_totale"], 6)
     commune_years["pop_0_2"] = _q(commune_years["pop_0_2"], 6)
     places = _places(communes, commune_years)
+    births = _births(communes, commune_years)
     epcis = pd.DataFrame(
         {
             "code": communes.groupby("epci_idx")["epci"].first().to_numpy(),
@@ -391,6 +430,7 @@ def build_model() -> DemoModel:
         population=population,
         commune_years=commune_years,
         places=places,
+        births=births,
         lattice=_lattice(),
         perimeters=_perimeters(communes),
     )

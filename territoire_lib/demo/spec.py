@@ -24,6 +24,8 @@ FAMILY_YEAR = 2021  # base-ic-couples-familles-menages-2021
 CAF_YEARS = tuple(range(2020, 2025))  # dtreffre YYYY-12
 PE_YEARS = tuple(range(2019, 2024))  # Onape txcouv_pe_* / nbpla_pe_*
 MODEL_YEARS = tuple(range(2017, 2025))
+BIRTH_YEARS = tuple(range(2014, 2024))  # état civil, naissances domiciliées
+LEGAL_POPULATION_YEAR = 2022  # populations légales millésime 2022 (in force on 1 January 2025)
 
 
 # --------------------------------------------------------------------------------------------

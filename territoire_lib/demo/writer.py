@@ -30,6 +30,14 @@ from .insee import (
     _rp_structure,
 )
 from .model import DemoModel, build_model
+from .populations import (
+    BIRTHS_FILE,
+    CROSSING_COMMUNE,
+    LEGAL_FILE,
+    _file_births,
+    _file_legal_populations,
+    legal_populations,
+)
 from .spec import (
     CITY_IRIS,
     DEMO_DEPARTEMENT,
@@ -38,7 +46,9 @@ from .spec import (
     DEMO_REGION,
     DEMO_REGION_NAME,
     FAMILY_YEAR,
+    BIRTH_YEARS,
     GENERATED_BY,
+    LEGAL_POPULATION_YEAR,
     QPV_SPECS,
     RP_YEARS,
 )
@@ -69,6 +79,7 @@ def rp_file(year: int) -> str:
 
 def _manifest(model: DemoModel) -> bytes:
     rp = "".join(f"\n    - {rp_file(y)}" for y in RP_YEARS)
+    transfer_epci, transfer = _sppe_transfer(model)
     perimeters = "\n".join(
         f"  {code}:\n    nom: {json.dumps(name, ensure_ascii=False)}\n"
         f"    communes: {json.dumps(list(communes))}"
@@ -91,6 +102,8 @@ fichiers:
   filosofi: [{{disp: {FILO_DISP}, pauvres: {FILO_PAUVRES}}}]
   filosofi_long: [{FILO_LONG}]
   cafdata: [{", ".join(CAF_FILES)}]
+  naissances: [{BIRTHS_FILE}]
+  populations_legales: [{{fichier: {LEGAL_FILE}, millesime: {LEGAL_POPULATION_YEAR}}}]
   petite_enfance:
     taux: {{com: txcouv_pe_com.csv, epci: txcouv_pe_epci.csv, dep: txcouv_pe_dep.csv, \
 nat: txcouv_pe_nat.csv}}
@@ -106,8 +119,21 @@ nat: nbpla_pe_nat.csv}}
   contours: {GEOJSON_FILE}
 perimetres:
 {perimeters}
+# Communes ayant transféré la compétence « service public de la petite enfance » à leur EPCI
+# (art. L. 214-1-3 CASF) : les seuils de population de l'EPCI s'apprécient sur leur seule
+# population totale.
+competence_sppe:
+  "{transfer_epci}": {json.dumps(transfer)}
 """
     return text.encode("utf-8")
+
+
+def _sppe_transfer(model: DemoModel) -> tuple[str, list[str]]:
+    """The demo's SPPE transfer: the second EPCI, for the 5 communes after its main town (the
+    town keeps the competence): the EPCI's band then rests on their population totale only."""
+    c = model.communes
+    code = model.epcis["code"].iloc[1]
+    return str(code), c.loc[c["epci"] == code, "code"].iloc[1:6].tolist()
 
 
 def _readme(model: DemoModel) -> bytes:
@@ -143,6 +169,15 @@ def _readme(model: DemoModel) -> bytes:
          "année sans code commune (foyers non localisés)"),
         (CAF_FILES[1], "Cnaf, Cafdata `ndur_s_qf_400_com_f`", "8 tranches de QF, arrondis à 5"),
         (CAF_FILES[2], "Cnaf, Cafdata `rsa_s_type_com_f`", "RSA majoré / non majoré"),
+        (BIRTHS_FILE, "Insee, état civil, naissances domiciliées par commune (format Melodi)",
+         "`;`, UTF-8, `EC_MEASURE;FREQ;GEO;GEO_OBJECT;OBS_STATUS;TIME_PERIOD;OBS_VALUE`, "
+         f"naissances vivantes (`LVB`) de {BIRTH_YEARS[0]} à {BIRTH_YEARS[-1]} ; une ligne "
+         "`DEP` par année (écartée au chargement), dernière année provisoire "
+         "(`OBS_STATUS=P`)"),
+        (LEGAL_FILE, f"Insee, populations légales {LEGAL_POPULATION_YEAR} (archive "
+         "`ensemble.zip`, fichier des communes)",
+         "`;`, UTF-8, `CODREG;REG;CODDEP;CODARR;CODCAN;CODCOM;COM;PMUN;PCAP;PTOT` ; "
+         "millésime déclaré dans le manifeste"),
         ("txcouv_pe_*.csv, nbpla_pe_*.csv", "Cnaf, Cafdata (Onape), niveaux com, epci, dep, nat",
          "`;`, UTF-8 avec BOM ; communes de plus de 10 000 habitants seulement ; "
          "une ligne `numepci=XX` par année (valeurs extrêmes, à écarter)"),
@@ -154,7 +189,8 @@ def _readme(model: DemoModel) -> bytes:
          "`;`, UTF-8, `CODGEO;LIBGEO;FRR`"),
         (GEOJSON_FILE, "contours schématiques au format france-geojson",
          "propriétés `code` et `nom`, WGS84, 5 décimales, polygones jointifs"),
-        (MANIFEST_FILE, "manifeste du jeu de données", "fichiers et périmètres CTG"),
+        (MANIFEST_FILE, "manifeste du jeu de données",
+         "fichiers, périmètres CTG et communes ayant transféré la compétence SPPE"),
     ]  # fmt: skip
     files = "\n".join(f"| `{name}` | {what} | {how} |" for name, what, how in rows)
     perimeters = "\n".join(
@@ -162,6 +198,10 @@ def _readme(model: DemoModel) -> bytes:
         for code, (name, communes) in model.perimeters.items()
     )
     n_small = int((pop.to_numpy() < 2000).sum())
+    legal = legal_populations(model).set_index("code")
+    crossing = legal.loc[CROSSING_COMMUNE]
+    crossing_name = crossing["nom"]
+    transfer_epci, transfer = _sppe_transfer(model)
     text = f"""\
 # Département de démonstration (fictif) — **Données fictives**
 
@@ -211,6 +251,28 @@ Périmètres CTG déclarés dans `manifeste.yaml` :
 |---|---|---|
 {files}
 
+## Taux de couverture, naissances et populations légales
+
+- Les taux publiés (`txcouv_pe_*.csv`) rapportent les places de décembre de l'année N aux
+  enfants de moins de 3 ans **au 1er janvier N+1** (méthode de l'Onape). L'outil recalcule ce
+  taux avec les mêmes places et une estimation de ces enfants : le recensement de cette date
+  quand il existe (ici jusqu'au 1er janvier 2021), sinon les naissances domiciliées des années
+  N−2, N−1 et N (`{BIRTHS_FILE}`) multipliées par un facteur propre à chaque commune (décès et
+  migrations avant 3 ans), estimé sur les recensements. Le taux publié est le chiffre affiché
+  là où il existe (EPCI, communes de plus de 10 000 habitants, département, France), le taux
+  recalculé est donné à côté.
+- Les naissances sont tirées pour être cohérentes avec les enfants de 0 à 2 ans du modèle :
+  chaque commune a son propre facteur (entre 0,94 et 1,06), que l'outil doit retrouver.
+- Populations légales {LEGAL_POPULATION_YEAR} (en vigueur au 1er janvier
+  {LEGAL_POPULATION_YEAR + 3}) : population municipale du modèle, population comptée à part
+  tirée entre 0,6 % et 2 % ; {crossing_name} ({CROSSING_COMMUNE}) compte
+  {fmt_int(crossing["PMUN"])} habitants en population municipale et
+  {fmt_int(crossing["PTOT"])} en population totale : c'est la population totale qui compte pour
+  les seuils du service public de la petite enfance (plus de 3 500 habitants).
+- Compétence SPPE : le manifeste déclare que {len(transfer)} communes de l'EPCI
+  {transfer_epci} lui ont transféré la compétence ; les seuils de l'EPCI s'apprécient sur la
+  population totale de ces seules communes.
+
 ## Ce qui est inventé, en plus des chiffres
 
 - Taux de couverture nationaux (`txcouv_pe_nat.csv`) : les taux globaux 2020 (58,8),
@@ -243,6 +305,8 @@ def build_demo_files(model: DemoModel | None = None) -> dict[str, bytes]:
     files[FILO_DISP], files[FILO_PAUVRES] = _files_filosofi(model)
     files[FILO_LONG] = _file_filosofi_long(model)
     files[CAF_FILES[0]], files[CAF_FILES[1]], files[CAF_FILES[2]] = _files_cafdata(model)
+    files[BIRTHS_FILE] = _file_births(model)
+    files[LEGAL_FILE] = _file_legal_populations(model)
     files.update(_files_onape(model))
     files[TAUXCOUV_FILE] = _file_tauxcouv(model)
     files[QPV_FILE] = _file_qpv(model)

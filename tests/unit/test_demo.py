@@ -61,7 +61,8 @@ def test_generating_twice_gives_identical_bytes(tmp_path):
     first = demo.generate_demo(tmp_path / "a")
     second = demo.generate_demo(tmp_path / "b")
     assert [p.name for p in first] == [p.name for p in second]
-    assert len(first) == 28
+    # 28 files + the births (état civil) and the populations légales
+    assert len(first) == 30
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     # the xlsx is among them (zip timestamps and document properties are fixed)
@@ -273,6 +274,10 @@ def test_early_childhood_files_match_the_internal_places(files, model):
         model.communes[["code", "epci"]].rename(columns={"code": "commune"}), on="commune"
     )
     internal = p.groupby(["epci", "annee"])[["total", "pop_0_2"]].sum()
+    cy = model.commune_years.merge(
+        model.communes[["code", "epci"]].rename(columns={"code": "commune"}), on="commune"
+    )
+    next_january = cy.groupby(["epci", "annee"])["pop_0_2"].sum()
     places = _table(files["nbpla_pe_epci.csv"])
     rates = _table(files["txcouv_pe_epci.csv"])
     places = places[places["numepci"] != "XX"].set_index(["numepci", "annee"])
@@ -282,7 +287,9 @@ def test_early_childhood_files_match_the_internal_places(files, model):
         # five modes each rounded to the unit: at most 2.5 places apart
         assert abs(published - row["total"]) <= 2.5
         rate = float(rates.loc[(epci, str(annee)), "txcouv_epci"])
-        assert rate == pytest.approx(round(published / row["pop_0_2"] * 100, 1), abs=0.051)
+        # Onape method: places of December N over the children under 3 on 1 January N+1
+        kids = next_january.loc[(epci, annee + 1)]
+        assert rate == pytest.approx(round(published / kids * 100, 1), abs=0.051)
     com = _table(files["txcouv_pe_com.csv"])
     assert sorted(com["numcom"].unique()) == ["96001", "96002", "96021"]
     nat = _table(files["txcouv_pe_nat.csv"]).set_index("annee")["txcouv_nat"]
@@ -362,7 +369,7 @@ def test_frr_list(files):
 def test_cli_writes_and_says_fictional(tmp_path, capsys):
     assert cli_main(["demo", "--dossier", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
-    assert "fictives" in out and "28 fichiers" in out
+    assert "fictives" in out and "30 fichiers" in out  # 28 + births + populations légales
     assert (tmp_path / "d" / demo.MANIFEST_FILE).exists()
 
 
