@@ -101,7 +101,14 @@ def _figure_cell(fig: dict | None, decimals: int) -> str:
         return '<td class="n">n.d.</td>'
     if fig.get("masque"):
         return f'<td class="n">secret ({fig.get("annee")})</td>'
-    return f'<td class="n">{french.number(fig.get("valeur"), decimals)} ({fig.get("annee")})</td>'
+    text = f"{french.number(fig.get('valeur'), decimals)} ({fig.get('annee')})"
+    if fig.get("source") == "publiée" and fig.get("valeur_calculee") is not None:
+        # a published headline, with the recomputed value beside it
+        text += (
+            f'<br><span class="note">publié ; recalculé : '
+            f"{french.number(fig['valeur_calculee'], decimals)}</span>"
+        )
+    return f'<td class="n">{text}</td>'
 
 
 def _french_time(stamp: str) -> str:

@@ -5,7 +5,8 @@ Owns :func:`notebook_parameters` (Papermill's inference of the ``parameters`` ce
 page's figures, from the indicator engine) and :func:`data_description` (the data's checksums
 and vintages for the manifest).
 
-Layer « lot » (11): may import every lower layer (here errors; dataset and indicators lazily).
+Layer « lot » (11): may import every lower layer (here errors; dataset, key_figures and
+indicators lazily).
 Inside the package it imports only :mod:`.jobs`.
 """
 
@@ -15,6 +16,9 @@ import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ..errors import TerritoireError
 from .jobs import KEY_INDICATORS, LEVEL_LABELS, LEVELS, _clean, sha256_file
@@ -80,8 +84,15 @@ def select_territories(
 
 def key_figures(territory, jobs: list[tuple[str, str]], annee: int | None) -> dict[str, dict]:
     """Population, children under 3 and childcare coverage of each (code, level), latest
-    year (not after ``annee``), from the indicator engine: one vectorised call per level."""
+    year (not after ``annee``), from the indicator engine: one vectorised call per level.
+
+    An indicator whose published value is the headline (the coverage rate) gives, as the
+    indicator table does (:func:`territoire_lib.key_figures.headline`), ``valeur`` = the
+    territory's published value where the Cnaf publishes it, ``source`` (« publiée » or
+    « calculée ») and ``valeur_calculee``, the recomputed value beside it."""
+    from ..indicators.catalogue import load_catalogue_full
     from ..indicators.engine import compute
+    from ..key_figures import headline
 
     out: dict[str, dict] = {}
     by_level: dict[str, list[str]] = {}
@@ -104,16 +115,50 @@ def key_figures(territory, jobs: list[tuple[str, str]], annee: int | None) -> di
             .groupby(["territoire", "indicateur"], sort=False)
             .tail(1)
         )
-        for rec in latest[["territoire", "indicateur", "annee", "valeur", "masque"]].itertuples(
-            index=False
-        ):
+        latest = _with_headline(territory, latest, level, load_catalogue_full(), headline)
+        for rec in latest[
+            ["territoire", "indicateur", "annee", "valeur", "masque", "source", "calculee"]
+        ].itertuples(index=False):
             value = None if rec.masque or rec.valeur != rec.valeur else float(rec.valeur)
-            out.setdefault(rec.territoire, {})[rec.indicateur] = {
-                "valeur": value,
-                "annee": int(rec.annee),
-                "masque": bool(rec.masque),
-            }
+            fig = {"valeur": value, "annee": int(rec.annee), "masque": bool(rec.masque)}
+            if rec.source:
+                calc = None if rec.calculee != rec.calculee else float(rec.calculee)
+                fig.update(source=rec.source, valeur_calculee=calc)
+            out.setdefault(rec.territoire, {})[rec.indicateur] = fig
     return out
+
+
+def _with_headline(territory, latest, level: str, cat, headline):
+    """Columns ``source`` and ``calculee``; ``valeur`` becomes the published value where an
+    indicator with a published headline is published for the territory (vectorised)."""
+    latest = latest.assign(source="", calculee=latest["valeur"])
+    refs = territory.references
+    titled = {i.id: i.published_reference for i in cat.indicators.values() if i.published_headline}
+    mask = latest["indicateur"].isin(list(titled)).to_numpy()
+    if not mask.any():
+        return latest
+    niveau = {"commune": "commune", "epci": "epci", "departement": "departement"}.get(level)
+    pub = pd.Series(float("nan"), index=latest.index)
+    if niveau is not None and len(refs):
+        sel = refs[refs["niveau"] == niveau]
+        key = pd.MultiIndex.from_arrays(
+            [sel["code"].astype(str), sel["annee"].astype("int64"), sel["variable"].astype(str)]
+        )
+        values = pd.Series(sel["valeur"].to_numpy(dtype=float), index=key)
+        values = values[~values.index.duplicated(keep="last")]
+        want = pd.MultiIndex.from_arrays(
+            [
+                latest["territoire"].astype(str),
+                latest["annee"].astype("int64"),
+                latest["indicateur"].map(titled).fillna("").astype(str),
+            ]
+        )
+        pub = pd.Series(values.reindex(want).to_numpy(), index=latest.index)
+    value, source = headline(pub.where(mask), latest["valeur"])
+    latest["valeur"] = np.where(mask, value, latest["valeur"])
+    latest["masque"] = np.where(mask & (source == "publiée"), False, latest["masque"])
+    latest["source"] = np.where(mask, source, "")
+    return latest
 
 
 def data_description(territory) -> dict[str, Any]:

@@ -88,7 +88,8 @@ def render(table) -> str:
     lines = [head]
     if isinstance(dep, str) and dep:
         lines.append(f"Références : département {dep} et France.")
-    headers = ["Indicateur", "Année", "Valeur", "Département", "France", "Écart dép.", "Évolution"]
+    headers = ["Indicateur", "Année", "Valeur", "Recalculée", "Département", "France",
+               "Écart dép.", "Évolution"]  # fmt: skip
     for theme in dict.fromkeys(shown["Thème"]):
         part = shown[shown["Thème"] == theme]
         rows = [
@@ -96,6 +97,7 @@ def render(table) -> str:
                 clip(label_with_unit(r["Indicateur"], r["Unité"]), 64),
                 r["Année"],
                 r["Valeur"],
+                r["Valeur recalculée"],
                 r["Département"],
                 r["France"],
                 r["Écart au département (points)"],
@@ -103,7 +105,7 @@ def render(table) -> str:
             ]
             for r in part.to_dict(orient="records")
         ]
-        lines += ["", str(theme), render_table(headers, rows, right=(1, 2, 3, 4, 5))]
+        lines += ["", str(theme), render_table(headers, rows, right=(1, 2, 3, 4, 5, 6))]
     alerts = [s for a in table["alertes"] for s in a]
     lines += ["", "Alertes :" if alerts else "Alertes : aucune."]
     lines += [f"- {s}" for s in alerts]

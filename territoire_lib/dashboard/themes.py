@@ -22,7 +22,7 @@ from .. import charts
 from ..diagnostic import commune_values, definitions_frame, label_with_unit
 from ..indicators import load_catalogue_full
 from ..indicators.table import format_value
-from ..key_figures import children_by_age, fr_number
+from ..key_figures import COVERAGE_METHOD, children_by_age, fr_number
 from .exports_widget import DownloadButton, xlsx_bytes
 from .ui import LOG, FigureBox, error_html, esc, french_message, note_html, slug
 
@@ -83,6 +83,9 @@ def card_html(row: dict, ind) -> str:
     ]
     if refs:
         lines.append('<div class="tdb-ref">' + "<br>".join(refs) + "</div>")
+    headline = _headline_line(row, ind)
+    if headline:
+        lines.append(headline)
     if row.get("evolution_texte"):
         lines.append(f'<div class="tdb-evol">{esc(row["evolution_texte"])}</div>')
     if not _nan(row.get("rang")) and not _nan(row.get("rang_sur")):
@@ -99,7 +102,7 @@ def card_html(row: dict, ind) -> str:
             '<span class="tdb-badge tdb-averifier">⚠ à vérifier : '
             f"{fr_number(100 * float(est))} % estimé</span>"
         )
-    if row.get("source_valeur") == "publiée":
+    if row.get("source_valeur") == "publiée" and not ind.published_headline:
         badges.append('<span class="tdb-badge tdb-secret">valeur publiée par la source</span>')
     if badges:
         lines.append("<div>" + "".join(badges) + "</div>")
@@ -110,6 +113,27 @@ def card_html(row: dict, ind) -> str:
         + "".join(lines)
         + "</div>"
     )
+
+
+def _headline_line(row: dict, ind) -> str:
+    """For a coverage rate: « taux publié par la Cnaf » with the recomputed rate beside it
+    (like with like), or « taux recalculé » where the Cnaf publishes nothing."""
+    if not getattr(ind, "published_headline", False) or row["masque"] or _nan(row["valeur"]):
+        return ""
+    kids = row.get("annee_denominateur")
+    when = "" if _nan(kids) else f" (enfants au 1er janvier {int(kids)})"
+    if row.get("source_valeur") == "publiée":
+        text = "Taux publié par la Cnaf, comparé aux taux publiés."
+        calc = row.get("valeur_calculee")
+        if not _nan(calc):
+            text += f" Recalculé : {format_value(ind, calc)}{when}"
+            dep = row.get("valeur_departement_calculee")
+            if row["niveau"] != "departement" and not _nan(dep):
+                text += f", département recalculé : {format_value(ind, dep)}"
+            text += "."
+    else:
+        text = f"Taux recalculé{when} : la Cnaf ne publie pas ce territoire."
+    return f'<div class="tdb-ref" data-recalcule="1">{esc(text)}</div>'
 
 
 def cards_html(rows: pd.DataFrame, catalogue) -> str:
@@ -129,6 +153,17 @@ def alerts_html(rows: pd.DataFrame) -> str:
     return (
         f'<h3 lang="fr">Alertes ({n})</h3><ul class="tdb-alertes" lang="fr" '
         f'aria-label="Alertes">{items}</ul>'
+    )
+
+
+def _method_note(rows: pd.DataFrame, catalogue) -> str:
+    """The French method of the coverage rate, under the cards of a tab that shows one."""
+    titled = [i for i in rows["indicateur"] if catalogue.indicators[i].published_headline]
+    if not titled:
+        return ""
+    return (
+        '<details class="tdb-methode" lang="fr"><summary>Méthode du taux de couverture'
+        f"</summary><p>{esc(COVERAGE_METHOD)}</p></details>"
     )
 
 
@@ -256,7 +291,7 @@ class ThemeTab(_DiagnosticTab):
                 self.cards.value = note_html(text)
                 self.alerts.value = ""
             else:
-                self.cards.value = cards_html(rows, cat)
+                self.cards.value = cards_html(rows, cat) + _method_note(available, cat)
                 self.alerts.value = alerts_html(available)
             rates = available[available["type"] == "taux"]
             options = [(r["libelle"], r["indicateur"]) for r in rates.to_dict("records")]

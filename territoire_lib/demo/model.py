@@ -16,6 +16,7 @@ import pandas as pd
 
 from .numbers import _q, _rng
 from .spec import (
+    BIRTH_YEARS,
     CELL_DX,
     CELL_DY,
     CITY_CELL,
@@ -29,7 +30,6 @@ from .spec import (
     GRID_W,
     LAT0,
     LON0,
-    BIRTH_YEARS,
     MODEL_YEARS,
     PE_YEARS,
 )

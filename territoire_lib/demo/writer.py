@@ -39,6 +39,7 @@ from .populations import (
     legal_populations,
 )
 from .spec import (
+    BIRTH_YEARS,
     CITY_IRIS,
     DEMO_DEPARTEMENT,
     DEMO_DEPARTEMENT_NAME,
@@ -46,7 +47,6 @@ from .spec import (
     DEMO_REGION,
     DEMO_REGION_NAME,
     FAMILY_YEAR,
-    BIRTH_YEARS,
     GENERATED_BY,
     LEGAL_POPULATION_YEAR,
     QPV_SPECS,

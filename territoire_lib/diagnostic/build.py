@@ -17,7 +17,7 @@ from .common import VERIFY_TEXT
 from .inclusion import _inclusion
 from .model import Diagnostic
 from .needs import needs_method_text
-from .sppe import _sppe_text, sppe_duties
+from .sppe import _sppe_text, sppe_communes, sppe_duties
 from .texts import _context, _limits, _summary, strengths
 
 
@@ -59,7 +59,7 @@ def diagnose(territory, code: str, year: int | None = None) -> Diagnostic:
         vigilances.append(
             f"Communes aux besoins les plus marqués (indice de besoins sur 100) : {names}."
         )
-    sppe = sppe_duties(geo.communes[geo.communes["code"].isin(members)])
+    sppe = sppe_duties(sppe_communes(territory, members, year))
     strata = sppe_strata()
     counts = sppe["strate"].value_counts()
     top_stratum = strata.strata[-1]
@@ -77,7 +77,7 @@ def diagnose(territory, code: str, year: int | None = None) -> Diagnostic:
             + " ; ".join(extra)
             + "."
         )
-    sppe_text = _sppe_text(sppe, strata, level, members, geo)
+    sppe_text = _sppe_text(sppe, strata, level, members, territory, code)
     status = "" if strata.status.startswith("confirm") else f" ({VERIFY_TEXT})"
     return Diagnostic(
         code=code,

@@ -41,13 +41,20 @@ def _remarks(table: pd.DataFrame, level: str) -> pd.Series:
     cov = pd.to_numeric(table["couverture"], errors="coerce")
     own_published = table.get("source_valeur", pd.Series("", index=table.index)).fillna("")
     own_published = own_published.astype(str) == "publiée"
+    cat = load_catalogue_full()
+    titled = (
+        table["indicateur"]
+        .map(lambda i: bool(getattr(cat.indicators.get(str(i)), "published_headline", False)))
+        .astype(bool)
+    )
     parts.append(
         (
             "valeur publiée par la source (les communes diffusées ne couvrent que "
             + (100 * cov.fillna(0)).round().astype(int).astype(str)
             + " % du dénominateur)"
-        ).where(own_published, "")
+        ).where(own_published & ~titled, "")
     )
+    parts.append(_headline_remarks(table, own_published & titled, titled & ~own_published))
     partial = (table["type"] == "taux") & (cov < 0.995) & ~masked & cov.notna() & ~own_published
     parts.append(
         (
@@ -59,11 +66,40 @@ def _remarks(table: pd.DataFrame, level: str) -> pd.Series:
     published = table["source_departement"].fillna("").astype(str) == "publiée"
     parts.append(
         pd.Series("valeur départementale publiée par la source", index=table.index).where(
-            published, ""
+            published & ~titled, ""
         )
     )
     joined = pd.concat(parts, axis=1).apply(lambda r: " ; ".join(x for x in r if x), axis=1)
     return joined.astype(object)
+
+
+def _points(value: float) -> str:
+    text = ("+" if value > 0 else "") + fr_number(float(value), 1).replace("-", "\u2212")
+    return f"{text} point" + ("s" if round(abs(value), 1) >= 2 else "")
+
+
+def _headline_remarks(table: pd.DataFrame, published: pd.Series, recomputed: pd.Series):
+    """Remarks of the indicators whose published value is the headline (coverage rates):
+    the recomputed value beside the published one, compared like with like."""
+    out = pd.Series("", index=table.index, dtype=object)
+    for idx in table.index[published | recomputed]:
+        r = table.loc[idx]
+        kids = r.get("annee_denominateur")
+        when = "" if _nan(kids) else f", enfants au 1er janvier {int(kids)}"
+        calc, gap = r.get("valeur_calculee"), r.get("ecart_departement_calcule")
+        if published.loc[idx]:
+            text = "taux publié par la Cnaf, comparé aux taux publiés"
+            if not _nan(calc):
+                text += f" ; taux recalculé par l'outil : {fr_number(float(calc), 1)}{when}"
+                if not _nan(gap):
+                    text += f", {_points(float(gap))} par rapport au département recalculé"
+        else:
+            text = (
+                f"taux recalculé par l'outil{when} (la Cnaf ne publie pas ce territoire), "
+                "comparé au département recalculé ; la France n'est connue que publiée"
+            )
+        out.loc[idx] = text
+    return out
 
 
 def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFrame:
@@ -89,6 +125,7 @@ def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFra
             "Indicateur": t["libelle"],
             "Année": t["annee"],
             "Valeur": value.astype(object),
+            "Valeur recalculée": _recomputed_beside(t),
             "Unité": t["unite"],
             "Département": pd.to_numeric(t["valeur_departement"], errors="coerce"),
             "Écart au département (points)": pd.to_numeric(t["ecart_departement"], errors="coerce"),
@@ -105,7 +142,7 @@ def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFra
     status[is_cat & t["categorie"].notna()] = ""
     if formatted:
         out["Année"] = t["annee"].map(lambda y: "" if _nan(y) else str(int(y)))
-        for col in ("Valeur", "Département", "France"):
+        for col in ("Valeur", "Valeur recalculée", "Département", "France"):
             src = value if col == "Valeur" else out[col]
             out[col] = [
                 "" if _nan(v) else fr_number(float(v), int(d))
@@ -121,7 +158,7 @@ def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFra
     out["Valeur"] = out["Valeur"].astype(object)
     if not formatted:
         out["_decimales"] = decimals
-        out.attrs["row_decimals"] = ["Valeur", "Département", "France"]
+        out.attrs["row_decimals"] = ["Valeur", "Valeur recalculée", "Département", "France"]
         out.attrs["formats"] = {
             "Écart au département (points)": "+#,##0.0;-#,##0.0;0.0",
             "Écart à la France (points)": "+#,##0.0;-#,##0.0;0.0",
@@ -135,6 +172,7 @@ DISPLAY_COLUMNS = [
     "Indicateur",
     "Année",
     "Valeur",
+    "Valeur recalculée",
     "Unité",
     "Département",
     "Écart au département (points)",
@@ -144,6 +182,19 @@ DISPLAY_COLUMNS = [
     "Rang",
     "Remarques",
 ]
+
+
+def _recomputed_beside(t: pd.DataFrame) -> pd.Series:
+    """The recomputed value beside a published headline (coverage rates), else NaN."""
+    cat = load_catalogue_full()
+    titled = (
+        t["indicateur"]
+        .map(lambda i: bool(getattr(cat.indicators.get(str(i)), "published_headline", False)))
+        .astype(bool)
+    )
+    published = t.get("source_valeur", pd.Series("", index=t.index)).fillna("") == "publiée"
+    calc = pd.to_numeric(t.get("valeur_calculee"), errors="coerce")
+    return calc.where(titled & published)
 
 
 def _rank_text(t: pd.DataFrame) -> pd.Series:

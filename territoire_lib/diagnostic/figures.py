@@ -92,10 +92,21 @@ class DiagnosticFigures:
         t = self.territory
         own = compute(t, self.niveau, [indicator])
         key = self.code[3:].lstrip(":") if self.niveau == "region" else self.code
-        frames = [_series(own, key, self.nom)]
+        # a published headline (coverage rates): published and recomputed series side by side
+        pub = _published_series(t, ind, self.niveau, key, self.nom)
+        calc = " (recalculé)" if ind.published_headline else ""
+        frames = (
+            [pub, _series(own, key, self.nom + calc)]
+            if len(pub)
+            else [_series(own, key, self.nom + calc)]
+        )
         if self.departement and self.niveau != "departement":
             dep = compute(t, "departement", [indicator])
-            frames.append(_series(dep, self.departement, self.departement_nom or ""))
+            name = self.departement_nom or ""
+            dep_pub = _published_series(t, ind, "departement", self.departement, name)
+            if len(dep_pub):
+                frames.append(dep_pub)
+            frames.append(_series(dep, self.departement, name + calc))
         france = _france_series(t, ind)
         if len(france):
             frames.append(france)
@@ -223,6 +234,26 @@ def _series(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
     return pd.DataFrame({"annee": sel["annee"].astype(int), "valeur": sel["valeur"], "serie": name})
 
 
+def _published_series(territory, ind, level: str, code: str, name: str) -> pd.DataFrame:
+    """The published series of a territory (indicators with a published headline), named
+    « … (publié) »; empty otherwise."""
+    refs = territory.references
+    empty = pd.DataFrame(columns=["annee", "valeur", "serie"])
+    if not ind.published_headline or refs is None or not len(refs):
+        return empty
+    sel = refs[
+        (refs["niveau"] == level)
+        & (refs["code"].astype(str) == str(code))
+        & (refs["variable"] == ind.published_reference)
+    ]
+    sel = sel[sel["valeur"].notna()].sort_values("annee")
+    if sel.empty:
+        return empty
+    return pd.DataFrame(
+        {"annee": sel["annee"].astype(int), "valeur": sel["valeur"], "serie": f"{name} (publié)"}
+    )
+
+
 def _france_series(territory, ind) -> pd.DataFrame:
     refs = territory.references
     if ind.published_reference and refs is not None and len(refs):
@@ -230,7 +261,11 @@ def _france_series(territory, ind) -> pd.DataFrame:
         sel = sel[sel["valeur"].notna()]
         if len(sel):
             return pd.DataFrame(
-                {"annee": sel["annee"].astype(int), "valeur": sel["valeur"], "serie": "France"}
+                {
+                    "annee": sel["annee"].astype(int),
+                    "valeur": sel["valeur"],
+                    "serie": "France (publié)" if ind.published_headline else "France",
+                }
             ).sort_values("annee")
     if ind.references:
         years = sorted(ind.references)

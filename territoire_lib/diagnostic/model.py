@@ -162,22 +162,34 @@ class Diagnostic(DiagnosticFigures):
     def sppe_table(self, formatted: bool = True) -> pd.DataFrame:
         """SPPE band and duties of each commune (French headers)."""
         s = self.sppe
-        pop = s["population"]
+        # the population the thresholds apply to: totale (populations légales) when loaded
+        head = (
+            "Population totale"
+            if "base" in s and (s["base"] == "population totale").all()
+            else "Population municipale (à vérifier)"
+        )
+        kept = s["population_retenue"] if "population_retenue" in s else s["population"]
+
+        def num(col):
+            return col.map(lambda x: MISSING_TEXT if _nan(x) else fr_number(x)) if formatted else col
+
         out = pd.DataFrame(
             {
                 "Code": s["commune"],
                 "Commune": s["nom"],
-                "Population municipale": (
-                    pop.map(lambda x: MISSING_TEXT if _nan(x) else fr_number(x))
-                    if formatted
-                    else pop
+                head: num(s["population"]),
+                "Population retenue pour les seuils": num(kept),
+                "Compétence exercée par": (
+                    s["epci_competent"].map(lambda e: f"EPCI {e}" if e else "la commune")
+                    if "epci_competent" in s
+                    else "la commune"
                 ),
                 "Strate": s["strate_libelle"],
                 "Compétences obligatoires": s["obligations"].map(lambda d: " ; ".join(d)),
             }
         )
         if not formatted:
-            out.attrs["formats"] = {"Population municipale": "#,##0"}
+            out.attrs["formats"] = {head: "#,##0", "Population retenue pour les seuils": "#,##0"}
             return out
         return out.set_index("Commune")
 

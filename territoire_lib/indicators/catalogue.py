@@ -24,7 +24,9 @@ CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
 TYPES = ("effectif", "taux", "categorie")
 DIRECTIONS = ("hausse_favorable", "baisse_favorable", "neutre")
-ALIGNMENTS = ("meme_annee", "recensement_au_plus_tard")
+# meme_annee: year N; recensement_au_plus_tard: the latest year ≤ N; annee_suivante: year N+1
+# (children on 1 January N+1 for the places of December N, the Onape coverage rate)
+ALIGNMENTS = ("meme_annee", "recensement_au_plus_tard", "annee_suivante")
 EVOLUTION_SENSES = ("defavorable", "baisse", "hausse")
 THRESHOLD_SENSES = ("au_dessus", "en_dessous")
 ZONAGES = ("qpv", "frr")
@@ -40,7 +42,7 @@ class Term:
     """Numerator or denominator: variables summed commune by commune, and which year to take."""
 
     variables: tuple[str, ...]
-    alignment: str = "meme_annee"  # or "recensement_au_plus_tard"
+    alignment: str = "meme_annee"  # or "recensement_au_plus_tard", "annee_suivante"
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class Indicator:
     reference_area: str = ""
     reference_source: str = ""
     published_reference: str | None = None
+    # the territory's own published value, where it exists, is the headline (``valeur``) and
+    # the recomputed one is shown beside it (key ``titre_publie``)
+    published_headline: bool = False
     secrecy: SecrecyRule = SecrecyRule()
     alerts: AlertRule = AlertRule()
     flag_estimated: bool = True
@@ -247,6 +252,7 @@ INDICATOR_KEYS = {
     "millesime",
     "references",
     "reference_publiee",
+    "titre_publie",
     "secret",
     "alertes",
     "signaler_estime",
@@ -399,8 +405,12 @@ def _derived(
         codes = [s.code for st in strata.values() for s in st.strata]
         if stratum_min not in codes:
             ck.add((*path, "strate_min"), quote(stratum_min), "un code de strate des paramètres")
-        if base != MUNICIPAL_POPULATION:
-            ck.add((*path, "base"), quote(base), "population_municipale (avec strate_min)")
+        if base != MUNICIPAL_POPULATION and not str(base).startswith(("pop_legale_", "pop_")):
+            ck.add(
+                (*path, "base"),
+                quote(base),
+                "une population (pop_legale_totale, population_municipale) avec strate_min",
+            )
     if zonage is None and stratum_min is None:
         ck.add(path, "ni zonage ni strate_min", "« zonage: qpv|frr » ou « strate_min: … »")
     return DerivedVariable(
@@ -505,6 +515,11 @@ def _indicator(
     flag = m.get("signaler_estime", True)
     if not isinstance(flag, bool):
         ck.add((*path, "signaler_estime"), quote(flag), "true ou false")
+    headline = m.get("titre_publie", False)
+    if not isinstance(headline, bool):
+        ck.add((*path, "titre_publie"), quote(headline), "true ou false")
+    elif headline and not published:
+        ck.add((*path, "titre_publie"), "true", "une reference_publiee (la valeur publiée)")
     breaks = m.get("ruptures") or []
     if not isinstance(breaks, list) or not all(
         isinstance(b, int) and not isinstance(b, bool) for b in breaks
@@ -531,6 +546,7 @@ def _indicator(
         reference_area=ref_area,
         reference_source=ref_source,
         published_reference=published,
+        published_headline=headline is True,
         secrecy=secrecy,
         alerts=alerts,
         flag_estimated=bool(flag),

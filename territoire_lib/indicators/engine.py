@@ -6,7 +6,8 @@ How it works (vectorised, no loop over communes or years):
    array of values and one of statuses per variable (cached on the territory object);
 2. for each indicator, commune by commune: numerator and denominator summed over their
    variables, the denominator taken at the aligned year (``recensement_au_plus_tard``: the
-   latest year not after N), and the pairs where both exist (a commune whose numerator is
+   latest year not after N; ``annee_suivante``: year N+1, the children on 1 January N+1 of
+   the coverage rate), and the pairs where both exist (a commune whose numerator is
    secret leaves the denominator too, so a rate is never diluted by communes without data);
 3. one sparse product ``membership (territories × communes) @ components`` sums the
    components of every territory at once, for every year — any level, overlapping
@@ -99,8 +100,14 @@ def _fingerprint(territory, catalogue: Catalogue) -> tuple:
         id(territory.zonages),
         tuple(sorted(geo.perimeters)),
         tuple((p.code, p.communes) for p in geo.perimeters.values()),
+        tuple((k, tuple(v)) for k, v in sorted(_transfers(territory).items())),
         id(catalogue),
     )
+
+
+def _transfers(territory) -> dict[str, list[str]]:
+    """EPCI → communes that transferred the SPPE competence to it (manifest)."""
+    return getattr(territory, "competences_sppe", None) or {}
 
 
 def _cache(territory) -> dict:
@@ -232,7 +239,6 @@ def _zonage_loaded(territory, kind: str) -> bool:
 def _add_derived(cube: _Cube, territory, catalogue: Catalogue) -> None:
     zon = territory.zonages
     zon = zon.set_index(zon["commune"].astype(str)) if len(zon) else None
-    pop = cube.values[MUNICIPAL_POPULATION][:, -1]
     for dv in catalogue.derived.values():
         if dv.base not in cube.values:
             continue
@@ -253,6 +259,8 @@ def _add_derived(cube: _Cube, territory, catalogue: Catalogue) -> None:
             for st in catalogue.strata.values():
                 if dv.stratum_min in [s.code for s in st.strata]:
                     strata = st
+            # the commune's latest population (a population légale has one millésime)
+            pop, _ = _latest(cube.values[dv.base], len(cube.years) - 1)
             band = np.searchsorted(np.array(strata.thresholds()), pop, side="left")
             cond = (band >= strata.index_of(str(dv.stratum_min))) & ~np.isnan(pop)
         base = cube.values[dv.base]
@@ -294,6 +302,10 @@ def _aggregate(matrix, components: np.ndarray) -> np.ndarray:
 # -- terms ------------------------------------------------------------------------------------
 def _year_map(years: np.ndarray, present: np.ndarray, alignment: str) -> np.ndarray:
     """For each year index, the year index of the denominator (-1: none)."""
+    if alignment == "annee_suivante":
+        nxt = np.clip(np.searchsorted(years, years + 1), 0, len(years) - 1)
+        ok = (years[nxt] == years + 1) & present[nxt]
+        return np.where(ok, nxt, -1)
     idx = np.flatnonzero(present)
     if alignment == "meme_annee" or idx.size == 0:
         return np.where(present, np.arange(len(years)), -1)
@@ -457,14 +469,44 @@ def _indicator_rows(
     return out
 
 
+def _latest(values: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per commune, the latest non-missing value at a year index ≤ ``upto`` and that index
+    (-1 and NaN when none)."""
+    part = values[:, : upto + 1]
+    ok = ~np.isnan(part)
+    idx = np.where(ok.any(axis=1), part.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
+    val = np.where(idx >= 0, part[np.arange(len(part)), np.clip(idx, 0, None)], np.nan)
+    return val, idx
+
+
+def _transfer_matrix(territory, level: str, codes: np.ndarray, matrix, communes: pd.Index):
+    """Membership for the SPPE band of EPCIs: an EPCI to which communes transferred the
+    competence (manifest « competence_sppe ») counts only those communes (art. L. 214-1-3
+    CASF); the other EPCIs keep all their communes."""
+    transfers = _transfers(territory)
+    if level != "epci" or matrix is None or not transfers:
+        return matrix
+    from scipy import sparse
+
+    coo = matrix.tocoo()
+    epci = np.asarray(codes, dtype=object)[coo.row].astype(str)
+    commune = communes.to_numpy(dtype=object)[coo.col].astype(str)
+    pairs = pd.MultiIndex.from_arrays([epci, commune])
+    allowed = pd.MultiIndex.from_tuples([(e, c) for e, cs in transfers.items() for c in cs])
+    keep = ~pd.Index(epci).isin(list(transfers)) | pairs.isin(allowed)
+    return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
+
+
 def _category_rows(ind, cube, matrix, year_ok, strata) -> dict[str, np.ndarray] | None:
     years = cube.years
     last = np.flatnonzero(year_ok)
     if last.size == 0:
         return None
-    yi = last[-1]
     base = cube.values[ind.numerator.variables[0]]
-    col = base[:, -1] if ind.numerator.variables[0] == MUNICIPAL_POPULATION else base[:, yi]
+    col, idx = _latest(base, last[-1])
+    if not (idx >= 0).any():
+        return None
+    yi = int(idx.max())  # the year of the data (a population légale: its millésime)
     comps = np.stack([np.nan_to_num(col), ~np.isnan(col)], axis=1)[:, :, None].astype("float64")
     agg = _aggregate(matrix, comps)[:, :, 0]
     tt = np.flatnonzero(agg[:, 1] > 0)
@@ -563,7 +605,10 @@ def compute(
         if not available(ind, cube) or len(codes) == 0:
             continue
         strata = cat.strata.get(ind.strata) if ind.strata else None
-        rows = _indicator_rows(ind, cube, matrix, members, year_ok, strata)
+        used = matrix
+        if ind.type == "categorie":
+            used = _transfer_matrix(territory, level, codes, matrix, cube.communes)
+        rows = _indicator_rows(ind, cube, used, members, year_ok, strata)
         if rows is None or len(rows["t"]) == 0:
             continue
         texts = _motifs(ind)

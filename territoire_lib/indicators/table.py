@@ -8,9 +8,15 @@ Conventions:
   figures of 2023);
 * ``valeur_publiee`` is the territory's own published value for the same year when the loaded
   references hold one (CAFDATA coverage rate of an EPCI, Filosofi poverty rate of an EPCI…).
-  Beyond the commune, when the computed value rests on less than 90 % of its denominator
-  (or is masked) and a published value exists, ``valeur`` is the published one
-  (``source_valeur`` = « publiée »; the sum stays in ``valeur_calculee``);
+  For an indicator marked ``titre_publie`` (the coverage rates), the published value, where it
+  exists, is the headline ``valeur`` (``source_valeur`` = « publiée ») and the recomputed one
+  is ``valeur_calculee``, beside it; the comparisons are then like with like: the département
+  and France published values for the headline, the département's recomputed value for the
+  recomputed one (``ecart_departement_calcule``); a recomputed headline has no France gap,
+  France being known only as published. For the other indicators, beyond the commune, when
+  the computed value rests on less than 90 % of its denominator (or is masked) and a
+  published value exists, ``valeur`` is the published one (the sum stays in
+  ``valeur_calculee``);
 * the département value is the ratio of sums over the loaded communes of the territory's
   département (the département holding most of its population); when that value is masked or
   rests on less than 90 % of its denominator and a published value exists (Filosofi poverty
@@ -36,7 +42,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..key_figures import fr_number
+from ..key_figures import PUBLISHED, fr_number, headline
 from .catalogue import Catalogue, Indicator, load_catalogue_full
 from .engine import available_indicators, compute, evolutions, missing_variables
 
@@ -74,6 +80,7 @@ TABLE_COLUMNS = [
     "valeur_departement_publiee",
     "source_departement",
     "ecart_departement",
+    "ecart_departement_calcule",
     "valeur_france",
     "annee_france",
     "source_france",
@@ -192,7 +199,9 @@ def alerts(row, catalogue: Catalogue | None = None) -> list[str]:
                     f"({format_number(ind, dep)})."
                 )
         fr_val = r.get("valeur_france")
-        if not _nan(fr_val):
+        # like with like: a recomputed headline is not compared with the published France
+        recomputed = ind.published_headline and r.get("source_valeur", "publiée") != PUBLISHED
+        if not _nan(fr_val) and not recomputed:
             gap = value - float(fr_val)
             limit = max(rule.gap_france or 0.0, 0.05)
             if _unfavourable(ind.direction, gap) and round(abs(gap), 1) >= limit:
@@ -416,7 +425,12 @@ def indicator_table(
             pub = own_pub.get((ind.published_reference, y), math.nan)
             rec["valeur_publiee"] = pub
             partial = not _nan(rec["couverture"]) and rec["couverture"] < PARTIAL
-            if not _nan(pub) and (partial or rec["masque"]) and level != "commune":
+            if ind.published_headline and not _nan(pub):
+                # the publisher's figure is the headline, the recomputed one beside it
+                value, source = headline(pub, rec["valeur"])
+                rec["valeur"], rec["source_valeur"] = float(value), str(source)
+                rec["masque"], rec["motif_masque"] = False, ""
+            elif not _nan(pub) and (partial or rec["masque"]) and level != "commune":
                 # the publisher's own figure beats a sum over too few communes
                 rec["valeur"], rec["source_valeur"] = pub, "publiée"
                 rec["masque"], rec["motif_masque"] = False, ""
@@ -431,6 +445,8 @@ def indicator_table(
                 evolution_unite=str(e["evolution_unite"]),
             )
             rec["evolution_texte"] = evolution_phrase(ind, rec["evolution"], rec["annee_debut"])
+        if ind.published_headline and rec["source_valeur"] == PUBLISHED:
+            _published_evolution(rec, ind, y, own_pub)
         if ident in ranks.index and ind.type != "categorie":
             k = ranks.loc[ident]
             rec.update(
@@ -446,6 +462,25 @@ def indicator_table(
     return table
 
 
+def _published_evolution(rec, ind: Indicator, year: int, own_pub) -> None:
+    """Evolution of a published headline over the published series (like with like): from
+    its first published year to ``year``."""
+    series = {y: v for (var, y), v in own_pub.items() if var == ind.published_reference}
+    years = sorted(y for y in series if y <= year and not _nan(series[y]))
+    if len(years) < 2 or years[-1] != year:
+        rec.update(annee_debut=math.nan, valeur_debut=math.nan, evolution=math.nan)
+        rec["evolution_texte"] = ""
+        return
+    first = years[0]
+    rec.update(
+        annee_debut=first,
+        valeur_debut=series[first],
+        evolution=series[year] - series[first],
+        evolution_unite="points",
+    )
+    rec["evolution_texte"] = evolution_phrase(ind, rec["evolution"], first)
+
+
 def _compare(rec, ind: Indicator, year: int, dep_rows, dep_pub, fr_pub, level: str) -> None:
     """Fill the département and France values and the gaps of one table row."""
     if level not in ("departement", "region", "france"):
@@ -459,11 +494,16 @@ def _compare(rec, ind: Indicator, year: int, dep_rows, dep_pub, fr_pub, level: s
         if fr_year is not None:
             fr_src = f"{ind.reference_area} — {ind.reference_source}"
     rec.update(valeur_france=fr_val, annee_france=fr_year, source_france=fr_src)
+    # like with like: a recomputed headline has no published-France gap
+    recomputed = ind.published_headline and rec["source_valeur"] != PUBLISHED
     if ind.type == "taux" and not rec["masque"] and not _nan(rec["valeur"]):
         if not _nan(rec["valeur_departement"]):
             rec["ecart_departement"] = rec["valeur"] - rec["valeur_departement"]
-        if not _nan(fr_val):
+        if not _nan(fr_val) and not recomputed:
             rec["ecart_france"] = rec["valeur"] - fr_val
+    calc, dep_calc = rec.get("valeur_calculee"), rec.get("valeur_departement_calculee")
+    if ind.type == "taux" and not _nan(calc) and not _nan(dep_calc):
+        rec["ecart_departement_calcule"] = float(calc) - float(dep_calc)
 
 
 def _compare_departement(rec, ind: Indicator, year: int, dep_rows, dep_pub) -> None:
@@ -478,6 +518,14 @@ def _compare_departement(rec, ind: Indicator, year: int, dep_rows, dep_pub) -> N
     )
     rec["valeur_departement_calculee"] = calc
     rec["valeur_departement_publiee"] = published
+    if ind.published_headline:
+        # like with like: published headline ↔ published département, recomputed ↔ recomputed
+        if rec["source_valeur"] == PUBLISHED:
+            if not _nan(published):
+                rec["valeur_departement"], rec["source_departement"] = published, "publiée"
+        elif not masked and not _nan(calc):
+            rec["valeur_departement"], rec["source_departement"] = calc, "calculée"
+        return
     weak = masked or _nan(calc) or (not _nan(coverage) and coverage < PARTIAL)
     if weak and not _nan(published):
         rec["valeur_departement"], rec["source_departement"] = published, "publiée"

@@ -4,7 +4,8 @@ coverage rates, then the costs (:mod:`.costs`) and SPPE duties (:mod:`.sppe`) ga
 :class:`~territoire_lib.scenario.result.ScenarioResult`.
 
 Layer: scénarios. Imports the core layer (errors, geo), :mod:`territoire_lib.sources.reading`,
-:mod:`territoire_lib.demography`, :mod:`territoire_lib.rules` and :mod:`.schema`, :mod:`.spec`,
+:mod:`territoire_lib.demography`, :mod:`territoire_lib.key_figures` (the published rate),
+:mod:`territoire_lib.rules` and :mod:`.schema`, :mod:`.spec`,
 :mod:`.costs`, :mod:`.sppe`, :mod:`.result`.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import rules
-from ..demography import Projection, project_children
+from ..demography import UNDER3, Projection, project_children
 from ..errors import DataError, Issue, quote
 from ..geo import UnknownTerritoryError
 from ..sources.reading import STATUT_ESTIME
@@ -223,18 +224,21 @@ def simulate(
             "(communes de moins de 10 000 habitants, Cafdata) : à vérifier localement"
         )
 
-    # children
+    # children: the coverage of year Y divides the places of December Y by the children under
+    # 3 on 1 January Y+1 (Onape method), as every other coverage figure does
     if projection is None:
         if isinstance(growth, dict):
             growth = {c: r for c, r in growth.items()}
-        projection = project_children(territory, scenario.fin, communes=members, growth=growth)
-    kids02 = projection.band("pop_0_2", years).reindex(members)
+        projection = project_children(territory, scenario.fin + 1, communes=members, growth=growth)  # fmt: skip
+    kids02 = _under3_next_january(territory, projection, members, years)
     kids310 = projection.band("pop_3_10", years).reindex(members)
-    if projection.last_census < scenario.fin:
+    if projection.last_census < scenario.fin + 1:
         notes.append(
-            f"enfants de moins de 3 ans : recensement {projection.last_census}, projetés "
-            f"jusqu'en {scenario.fin} (voir la méthode)"
+            f"enfants de moins de 3 ans au 1er janvier suivant chaque année : recensement "
+            f"{projection.last_census}, puis naissances et projection jusqu'au 1er janvier "
+            f"{scenario.fin + 1} (voir la méthode)"
         )
+    notes.extend(_published_base_rate(territory, code, places_year, base, kids02))
 
     # capacities
     places_am = float(hyp["places_par_assistante"])
@@ -320,6 +324,44 @@ def simulate(
         dispositifs_a_verifier=sorted(line_flags),
         notes=notes + projection.notes,
     )
+
+
+def _under3_next_january(
+    territory: Any, projection: Projection, members: list[str], years: list[int]
+) -> pd.DataFrame:
+    """Children under 3 on 1 January Y+1, communes × years Y: the loaded estimates (the
+    coverage denominator of the indicators, :data:`demography.UNDER3`) where they exist, the
+    projection beyond — so the base year's rate is the indicators' recomputed rate."""
+    kids = projection.band("pop_0_2", [y + 1 for y in years]).reindex(members)
+    kids.columns = years
+    obs = territory.observations
+    est = obs[(obs["variable"] == UNDER3) & obs["commune"].isin(members)]
+    if len(est):
+        loaded = est.pivot_table(index="commune", columns="annee", values="valeur", aggfunc="sum")
+        loaded = loaded.reindex(index=members, columns=[y + 1 for y in years])
+        loaded.columns = years
+        kids = loaded.where(loaded.notna(), kids)
+    return kids
+
+
+def _published_base_rate(
+    territory: Any, code: str, year: int, base: pd.DataFrame, kids02: pd.DataFrame
+) -> list[str]:
+    """A note giving the Cnaf's published rate of the base year beside the recomputed one."""
+    from ..key_figures import _published_rate
+
+    published = _published_rate(territory, code).get(year)
+    if published is None or pd.isna(published) or year not in kids02.columns:
+        return []
+    kids = float(kids02[year].sum())
+    if not kids > 0:
+        return []
+    rate = 100 * float(base["places_total"].sum()) / kids
+    return [
+        f"taux de couverture de décembre {year} : {fmt(published, 1)} publié par la Cnaf, "
+        f"{fmt(rate, 1)} recalculé (enfants au 1er janvier {year + 1}) ; les années du "
+        "scénario sont recalculées de la même façon"
+    ]
 
 
 def _lever_line(row: pd.Series, key: str, lines: dict) -> int | None:

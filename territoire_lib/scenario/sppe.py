@@ -2,8 +2,13 @@
 art. L. 214-1-3 CASF) per year of a scenario: which duty applies to which commune, and whether
 the scenario (CTG, RPE opened or existing) satisfies it.
 
+The population bands are those of :mod:`territoire_lib.diagnostic.sppe` (one implementation):
+population totale of the populations légales in force each year, strict thresholds (more than
+3 500, more than 10 000 inhabitants), and for the communes that transferred the competence to
+their EPCI the population totale of all those communes.
+
 Layer: scénarios. Imports :mod:`territoire_lib.indicators.catalogue` (the dated population
-strata); no other module of the package.
+strata) and :mod:`territoire_lib.diagnostic.sppe` (the bands); no other module of the package.
 """
 
 from __future__ import annotations
@@ -34,30 +39,39 @@ def _sppe_bands() -> tuple[list[float], list[str]]:
     return strata.thresholds(), [s.label for s in strata.strata]
 
 
+def _bands(territory: Any, members: list[str], year: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The SPPE population of each commune in force in ``year`` and its band index."""
+    from ..diagnostic.sppe import sppe_band, sppe_communes
+
+    pops = sppe_communes(territory, members, year).set_index("code")
+    thresholds, _ = _sppe_bands()
+    band = sppe_band(pops["population_retenue"].fillna(0.0), thresholds)
+    return pops, band
+
+
 def _sppe(
     territory: Any, members: list[str], levers: pd.DataFrame, horizon: list[int], hyp: dict
 ) -> pd.DataFrame:
     """SPPE duties (loi du 18 décembre 2023, art. L. 214-1-3 CASF) per commune and year."""
-    c = territory.geography.communes.set_index("code").reindex(members)
-    pop = c["population"].fillna(0).astype(float)
-    thresholds, labels = _sppe_bands()
-    band = (pop.to_numpy()[:, None] > np.array(thresholds)[None, :]).sum(axis=1)
-    strate = np.array(labels, dtype=object)[band]
+    _, labels = _sppe_bands()
+    labels = np.array(labels, dtype=object)
     rpe = levers[levers["levier"] == "rpe"].groupby("commune")["annee"].min()
     existing = set(hyp["rpe_existants"])
     rows = []
     ctg = bool(hyp["ctg"])
+    bands = {year: _bands(territory, members, year) for year in horizon}  # a few years
     for duty, level, start in SPPE_DUTIES:
-        concerned = pd.Series(band >= level, index=pop.index)
-        if not concerned.any():
-            continue
         for year in horizon:
             if year < start:
                 continue
-            sub = pop[concerned]
+            pops, band = bands[year]
+            concerned = band >= level
+            if not concerned.any():
+                continue
+            sub = pops[concerned]
             frame = pd.DataFrame(
-                {"annee": year, "commune": sub.index, "nom": c.loc[sub.index, "nom"].to_numpy(),
-                 "population": sub.to_numpy(), "strate": strate[concerned.to_numpy()],
+                {"annee": year, "commune": sub.index, "nom": sub["nom"].to_numpy(),
+                 "population": sub["population"].to_numpy(), "strate": labels[band[concerned]],
                  "obligation": duty}
             )  # fmt: skip
             if duty.startswith("Relais"):
@@ -79,6 +93,13 @@ def _sppe(
             else:
                 frame["statut"] = "hors scénario"
                 frame["commentaire"] = "mission de la commune, non simulée"
+            epci = sub["epci_competent"].to_numpy(dtype=object)
+            moved = epci != ""
+            if moved.any():  # transferred: the EPCI's band, on its communes' population totale
+                frame.loc[moved, "commentaire"] = (
+                    "compétence exercée par l'EPCI " + epci[moved].astype(str) + " ; "
+                    + frame.loc[moved, "commentaire"].astype(str)
+                )  # fmt: skip
             rows.append(frame)
     if not rows:
         return pd.DataFrame(columns=SPPE_COLUMNS)

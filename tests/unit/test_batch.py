@@ -48,16 +48,21 @@ def test_named_codes_are_checked_in_french(demo):
 def test_key_figures_are_ratios_of_sums(demo):
     code = "296000029"
     figures = batch.key_figures(demo, [(code, "epci"), ("96001", "commune")], None)
-    # by hand: places of the EPCI's communes in December 2023 over their children under 3 at
-    # the 2021 census, times 100 (never an average of commune rates)
+    # the headline is the rate the Cnaf publishes for the EPCI (txcouv_pe_epci.csv, 2023:
+    # 64.0); beside it, the recomputed rate: places of the EPCI's communes in December 2023
+    # over their children under 3 on 1 January 2024, times 100 (a ratio of sums)
     obs = demo.observations
     members = obs["commune"].isin(demo.geography.members(code))
     places = obs[members & (obs["variable"] == "places_total") & (obs["annee"] == 2023)]
-    kids = obs[members & (obs["variable"] == "pop_0_2") & (obs["annee"] == 2021)]
+    kids = obs[members & (obs["variable"] == "enfants_0_2_estimes") & (obs["annee"] == 2024)]
+    census = obs[members & (obs["variable"] == "pop_0_2") & (obs["annee"] == 2021)]
     rate = figures[code]["taux_couverture_global"]
     assert rate["annee"] == 2023 and not rate["masque"]
-    assert rate["valeur"] == pytest.approx(100 * places["valeur"].sum() / kids["valeur"].sum())
-    assert figures[code]["enfants_0_2"]["valeur"] == pytest.approx(kids["valeur"].sum())
+    assert rate["valeur"] == 64.0 and rate["source"] == "publiée"
+    # places 1 031 (nbpla_pe_epci.csv, 2023) over the estimated children
+    assert places["valeur"].sum() == pytest.approx(1031)
+    assert rate["valeur_calculee"] == pytest.approx(1031 * 100 / kids["valeur"].sum())
+    assert figures[code]["enfants_0_2"]["valeur"] == pytest.approx(census["valeur"].sum())
     assert set(figures) == {code, "96001"}
     # a year caps the figures: the 2021 coverage uses the 2021 places
     capped = batch.key_figures(demo, [(code, "epci")], 2021)[code]["taux_couverture_global"]

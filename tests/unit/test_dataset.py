@@ -62,15 +62,18 @@ def _epci_composition() -> list[dict]:
 
 
 def test_departement_coverage_is_a_ratio_of_sums(demo):
-    # places: the EPCI totals published for December 2023 (the commune fallback keeps each
-    # EPCI sum equal to its published figure); children: every IRIS of the 2021 census
+    # places: the EPCI totals published for December 2020 (the commune fallback keeps each
+    # EPCI sum equal to its published figure); children under 3 on 1 January 2021 (Onape
+    # method): the 2021 census exists, so it is every IRIS of the 2021 census
     places = sum(float(r["tot_offre_epci"]) for r in _rows("nbpla_pe_epci.csv")
-                 if r["annee"] == "2023" and r["numepci"] != "XX")  # fmt: skip
+                 if r["annee"] == "2020" and r["numepci"] != "XX")  # fmt: skip
     children = sum(float(r["P21_POP0002"]) for r in _rows("base-ic-evol-struct-pop-2021.csv"))
     cov = coverage(demo, "96").set_index("annee")
-    assert cov.loc[2023, "places"] == pytest.approx(places)
-    assert cov.loc[2023, "annee_recensement"] == 2021
-    assert cov.loc[2023, "taux"] == pytest.approx(100 * places / children)
+    assert cov.loc[2020, "places"] == pytest.approx(places)
+    assert cov.loc[2020, "annee_enfants"] == 2021
+    assert cov.loc[2020, "taux"] == pytest.approx(100 * places / children)
+    # the département's published rate of 2020, read from txcouv_pe_dep.csv: 59.2
+    assert cov.loc[2020, "taux_publie"] == 59.2
 
 
 def test_perimeter_coverage_differs_from_mean_of_rates(demo):

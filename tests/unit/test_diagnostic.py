@@ -259,7 +259,18 @@ def test_time_series_has_territory_departement_and_france(demo):
     d = D.diagnose(demo, "296000029")
     spec = d.time_series_chart("taux_couverture_global").to_dict()
     series = {r["serie"] for r in spec["datasets"][spec["data"]["name"]]}
-    assert series == {d.nom, d.departement_nom, "France"}
+    # the coverage rate: the published series beside the recomputed ones, like with like
+    assert series == {
+        f"{d.nom} (publié)",
+        f"{d.nom} (recalculé)",
+        f"{d.departement_nom} (publié)",
+        f"{d.departement_nom} (recalculé)",
+        "France (publié)",
+    }
+    # a rate without a published headline keeps one line per territory
+    spec = d.time_series_chart("part_rsa").to_dict()
+    series = {r["serie"] for r in spec["datasets"][spec["data"]["name"]]}
+    assert series == {d.nom, d.departement_nom}
 
 
 def test_synthesis_and_definitions(demo):
@@ -277,10 +288,11 @@ def test_sppe_sentences_come_from_the_catalogue(demo):
     from territoire_lib.indicators import sppe_strata
 
     top = sppe_strata().strata[-1]
-    d = D.diagnose(demo, "96001")  # Valmont-sur-Loue, 50 512 inhabitants
+    # Valmont-sur-Loue: population totale 51 121 (donnees_communes.csv: PMUN 50 448 + PCAP 673)
+    d = D.diagnose(demo, "96001")
     assert d.sppe["strate"].tolist() == [top.code]
     assert d.sppe_territoire.startswith(
-        f"Valmont-sur-Loue (50\u202f512 habitants) : strate « {top.label} »"
+        f"Valmont-sur-Loue (51\u202f121 habitants en population totale) : strate « {top.label} »"
     )
     assert all(duty in d.sppe_territoire for duty in top.duties)
     sentence = next(s for s in d.vigilances if s.startswith("Service public de la petite enfance"))

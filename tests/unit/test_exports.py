@@ -69,7 +69,10 @@ def test_xlsx_of_an_indicator_table_one_sheet_per_theme(demo, tmp_path):
     assert wb.sheetnames == [*themes, "Définitions et sources"]
     ctx = wb["Contexte"]
     header = [c.value for c in ctx[1]]
-    assert header[:5] == ["Indicateur", "Année", "Valeur", "Unité", "Département"]
+    # the recomputed value stands beside a published headline (coverage rates)
+    assert header[:6] == [
+        "Indicateur", "Année", "Valeur", "Valeur recalculée", "Unité", "Département"
+    ]  # fmt: skip
     by_label = {r[0]: r for r in _rows(ctx)[1:]}
     # Bréval-la-Côte's poverty rate is not published by Filosofi: written « secret »
     assert by_label["Taux de pauvreté"][2] == "secret"
@@ -79,7 +82,7 @@ def test_xlsx_of_an_indicator_table_one_sheet_per_theme(demo, tmp_path):
     share_row = next(i for i, r in enumerate(_rows(ctx)) if r[0] == "Part des moins de 18 ans") + 1
     assert ctx.cell(pop_row, 3).number_format == "#,##0"
     assert ctx.cell(share_row, 3).number_format == "#,##0.0"
-    assert ctx.cell(share_row, 6).number_format == "+#,##0.0;-#,##0.0;0.0"
+    assert ctx.cell(share_row, 7).number_format == "+#,##0.0;-#,##0.0;0.0"
     defs = _rows(wb["Définitions et sources"])
     assert defs[0][:4] == ["Thème", "Indicateur", "Identifiant", "Définition"]
     assert {r[2] for r in defs[1:]} == set(table["indicateur"])
@@ -98,10 +101,13 @@ def test_xlsx_of_a_whole_diagnostic(demo, tmp_path):
     col = inc[0].index("Taux de pauvreté (%)")
     assert "secret" in [r[col] for r in inc[1:]]
     sppe = _rows(wb["SPPE"])
+    # the SPPE thresholds apply to the population totale (populations légales loaded)
     assert sppe[0] == [
         "Code",
         "Commune",
-        "Population municipale",
+        "Population totale",
+        "Population retenue pour les seuils",
+        "Compétence exercée par",
         "Strate",
         "Compétences obligatoires",
     ]

@@ -42,7 +42,7 @@ COMMUNES = [
     ("90006", "Fontaine", "90", E2, 15000),
     ("25001", "Gray", "25", E3, 3600),  # another département: never ranked with the 90 ones
 ]
-# children 0-2 at the censuses 2019 and 2021
+# children 0-2 at the censuses 2019 and 2021 (1 January of those years)
 POP_0_2 = {
     "90001": (400, 380),
     "90002": (30, 25),
@@ -52,6 +52,10 @@ POP_0_2 = {
     "90006": (520, 500),
     "25001": (210, 200),
 }
+# children under 3 on 1 January 2022 and 2023, estimated (the census years 2019 and 2021 take
+# the census): the denominators of the places of December 2021 and 2022 (Onape method);
+# chosen equal to the 2021 census to keep the arithmetic short
+UNDER3_ESTIMATED = {c: (y21, y21) for c, (_, y21) in POP_0_2.items()}
 # childcare places in December 2018, 2020, 2021, 2022 and their status
 PLACES = {
     "90001": ((212, 210, 200, 190), "publie"),
@@ -97,6 +101,18 @@ def _observations() -> pd.DataFrame:
     rows = []
     for c, (y19, y21) in POP_0_2.items():
         rows += [(c, 2019, "pop_0_2", y19, "publie"), (c, 2021, "pop_0_2", y21, "publie")]
+        rows += [
+            (c, 2019, "enfants_0_2_estimes", y19, "publie"),
+            (c, 2021, "enfants_0_2_estimes", y21, "publie"),
+        ]
+    for c, (y22, y23) in UNDER3_ESTIMATED.items():
+        rows += [
+            (c, 2022, "enfants_0_2_estimes", y22, "estime"),
+            (c, 2023, "enfants_0_2_estimes", y23, "estime"),
+        ]
+    # populations légales millésime 2021: population totale (the SPPE thresholds)
+    for c, *_, population in COMMUNES:
+        rows.append((c, 2021, "pop_legale_totale", population, "publie"))
     for c, (values, statut) in PLACES.items():
         for year, v in zip((2018, 2020, 2021, 2022), values, strict=True):
             if v is not None:
@@ -215,7 +231,10 @@ def test_catalogue_has_the_required_indicators():
     ]:
         assert ident in cat, ident
     tc = cat["taux_couverture_global"]
-    assert tc.denominator.alignment == "recensement_au_plus_tard"
+    # places of December N over the children on 1 January N+1 (Onape method)
+    assert tc.denominator.alignment == "annee_suivante"
+    assert tc.denominator.variables == ("enfants_0_2_estimes",)
+    assert tc.published_headline
     assert tc.references[2023] == 60.9  # data-formats.md §2
     assert tc.direction == "hausse_favorable"
     assert cat["enfants_6_10"].label == "Enfants de 6 à 10 ans"  # honest RP band
@@ -296,21 +315,24 @@ def test_output_columns(territory):
     assert list(out.columns) == OUTPUT_COLUMNS
 
 
-def test_commune_coverage_uses_latest_census_not_after_the_year(territory):
+def test_commune_coverage_uses_the_children_of_the_next_january(territory):
     out = compute(territory, "commune", ["taux_couverture_global"])
-    # 2020 places over 2019 children: 210 / 400 × 100 = 52.5
+    # 2020 places over the children on 1 January 2021 (the 2021 census): 210 / 380 × 100
+    # = 55.263…, never the 2019 census (210 / 400 = 52.5)
     r = one(out, "taux_couverture_global", "90001", 2020)
-    assert r["valeur"] == pytest.approx(52.5)
-    assert r["annee_denominateur"] == 2019
-    # 2022 places over 2021 children: 190 / 380 × 100 = 50.0
+    assert r["valeur"] == pytest.approx(210 / 380 * 100)
+    assert r["annee_denominateur"] == 2021
+    # 2022 places over the children on 1 January 2023 (estimated 380): 190 / 380 × 100 = 50.0
     r = one(out, "taux_couverture_global", "90001", 2022)
     assert r["valeur"] == pytest.approx(50.0)
-    assert r["annee_denominateur"] == 2021
-    # 2018 is before the first census: the first census (2019) is used, 212 / 400 = 53.0
+    assert r["annee_denominateur"] == 2023
+    # 2018 places over the children on 1 January 2019 (the 2019 census): 212 / 400 = 53.0
     r = one(out, "taux_couverture_global", "90001", 2018)
     assert r["valeur"] == pytest.approx(53.0)
     assert r["annee_denominateur"] == 2019
     assert not r["arrondi"] and r["estime"] == 0.0
+    # no value on 1 January 2020: the places of December 2019 would have no rate (none here)
+    assert 2019 not in set(out["annee"])
 
 
 def test_epci_is_a_ratio_of_sums_with_estimated_share(territory):
@@ -379,11 +401,13 @@ def test_sppe_band_is_strictly_above_the_thresholds(territory):
     assert by.loc["90003", "categorie"] == "Plus de 3 500 habitants"  # 4 000
     assert by.loc["90004", "categorie"] == "Toutes communes (3 500 habitants ou moins)"  # 3 500
     assert by.loc["90004", "valeur"] == 0 and by.loc["90001", "valeur"] == 2
-    assert set(com["annee"]) == {2022}  # one population: the last loaded year
+    # the populations légales loaded: population totale of millésime 2021
+    assert set(com["annee"]) == {2021}
+    assert by.loc["90004", "numerateur"] == 3500
     dep = compute(territory, "departement", ["communes_sppe_plus_3500", "communes_sppe_plus_10000"])
     # 90: Aville, Cité, Fontaine over 3 500; Aville and Fontaine over 10 000
-    assert one(dep, "communes_sppe_plus_3500", "90", 2022)["valeur"] == 3
-    assert one(dep, "communes_sppe_plus_10000", "90", 2022)["valeur"] == 2
+    assert one(dep, "communes_sppe_plus_3500", "90", 2021)["valeur"] == 3
+    assert one(dep, "communes_sppe_plus_10000", "90", 2021)["valeur"] == 2
 
 
 def test_missing_optional_variable_is_not_an_error(territory):
@@ -459,9 +483,12 @@ def test_indicator_table_commune(territory):
     assert r["valeur_departement"] == pytest.approx(637 / 1137 * 100)
     assert r["source_departement"] == "calculée"
     assert r["ecart_departement"] == pytest.approx(50.0 - 637 / 1137 * 100)
-    # the published national value of the loaded references wins over the catalogue: 60.0
+    # the published national value of the loaded references wins over the catalogue: 60.0;
+    # Aville's rate is recomputed (no published commune rate): like with like, no gap to the
+    # published France is computed (and no alert on it)
+    assert r["source_valeur"] == "calculée"
     assert r["valeur_france"] == 60.0 and r["annee_france"] == 2022
-    assert r["ecart_france"] == pytest.approx(-10.0)
+    assert pd.isna(r["ecart_france"])
     # 2018: 53.0 → 2022: 50.0
     assert r["annee_debut"] == 2018 and r["evolution"] == pytest.approx(-3.0)
     assert r["evolution_unite"] == "points"
@@ -472,8 +499,6 @@ def test_indicator_table_commune(territory):
     assert r["alertes"] == [
         "Taux de couverture global : 50,0 places pour 100 enfants, 6,0 points sous le "
         "département (56,0).",
-        "Taux de couverture global : 50,0 places pour 100 enfants, 10,0 points sous la "
-        "référence nationale (60,0 en 2022).",
         "Taux de couverture global : en baisse de 3,0 points depuis 2018.",
         "Taux de couverture global : 50,0 places pour 100 enfants, sous le seuil de "
         "bonification du Plan rebond de 58 places pour 100 enfants.",

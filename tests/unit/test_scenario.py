@@ -368,8 +368,10 @@ def test_compare_and_sensitivity(tmp_path, territory):
     assert sens.set_index("hypothese").loc["taux_facturation", "ecart"] == pytest.approx(0)
     cov = sensitivity(territory, a, indicateur="taux_couverture_fin")
     growth = cov.set_index("hypothese").loc["croissance_naissances"]
-    # −2 %/year over 2022-2027 (6 years): 150 × 0.98^6 children → 100 / that × 100
-    assert growth["resultat_bas"] == pytest.approx(100 / (150 * 0.98**6) * 100)
+    # the 2027 places are divided by the children on 1 January 2028 (Onape method): −2 %/year
+    # from the 2021 census to 1 January 2028 (7 years): 150 × 0.98^7 = 130.22 children →
+    # 100 / 130.22 × 100 = 76.79 (was 0.98^6, the children of 1 January 2027)
+    assert growth["resultat_bas"] == pytest.approx(100 / (150 * 0.98**7) * 100)
     from territoire_lib import charts
 
     spec = charts.tornado_chart(sens, "Sensibilité", "calcul", sens.attrs["indicateur"]).to_dict()
