@@ -9,8 +9,11 @@ départements, régions) and the DGCL list of EPCI with own taxation, as JSON. T
 3. keeps the current communes (``commune-actuelle``) of the 101 départements: no municipal
    arrondissements, associated or delegated communes, and no overseas collectivities
    (975, 977, 978, 98x: outside the INSEE COG commune file, the CAF data and our code rules);
-4. checks the result (code formats, unique codes, every commune's EPCI / département / région
-   known) and writes four CSVs plus ``SOURCE.txt``, each through a temporary file and a rename.
+4. keeps the history of mergers: each former code of a current commune (``anciensCodes``:
+   communes merged into a commune nouvelle) with the code of the commune it is part of now;
+5. checks the result (code formats, unique codes, every commune's EPCI / département / région
+   known, every former code leading to a current commune) and writes five CSVs plus
+   ``SOURCE.txt``, each through a temporary file and a rename.
 
 Usage: ``.venv/bin/python scripts/build_referentiel.py [--archive X.tgz] [--dossier DIR]``.
 """
@@ -53,6 +56,7 @@ COMMUNE_COLUMNS = ["code", "nom", "departement", "region", "epci", "population"]
 EPCI_COLUMNS = ["code", "nom", "nature", "population_municipale"]
 DEPARTEMENT_COLUMNS = ["code", "nom", "region"]
 REGION_COLUMNS = ["code", "nom"]
+FORMER_COLUMNS = ["ancien_code", "code"]
 
 
 class BuildError(Exception):
@@ -122,6 +126,14 @@ def build_frames(raw: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
     communes = communes[
         (communes["type"] == "commune-actuelle") & communes["zone"].isin(KEPT_ZONES)
     ].copy()
+    # former codes (communes merged since) → the current commune that absorbed them
+    former = communes[["code", "anciensCodes"]] if "anciensCodes" in communes else None
+    if former is not None:
+        former = former.dropna(subset=["anciensCodes"]).explode("anciensCodes")
+        former = former.rename(columns={"anciensCodes": "ancien_code"})[FORMER_COLUMNS]
+        former = former.sort_values("ancien_code").reset_index(drop=True)
+    else:
+        former = pd.DataFrame(columns=FORMER_COLUMNS)
 
     # Commune → EPCI from the EPCI member lists (the commune records do not carry it).
     members = pd.DataFrame(
@@ -159,6 +171,7 @@ def build_frames(raw: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
         "epci": epci,
         "departements": departements,
         "regions": regions,
+        "anciens_codes": former,
     }
 
 
@@ -173,7 +186,20 @@ def check_frames(frames: dict[str, pd.DataFrame]) -> list[str]:
 
     communes, epci = frames["communes"], frames["epci"]
     departements, regions = frames["departements"], frames["regions"]
+    former = frames.get("anciens_codes")
+    if former is not None:
+        dup = former.loc[former["ancien_code"].duplicated(), "ancien_code"]
+        if len(dup):
+            problems.append(f"anciens_codes.csv : anciens codes en double ({sample(dup)}).")
+        alive = former.loc[former["ancien_code"].isin(frames["communes"]["code"]), "ancien_code"]
+        if len(alive):
+            problems.append(f"anciens_codes.csv : codes encore en vigueur ({sample(alive)}).")
+        lost = former.loc[~former["code"].isin(frames["communes"]["code"]), "ancien_code"]
+        if len(lost):
+            problems.append(f"anciens_codes.csv : commune actuelle inconnue pour {sample(lost)}.")
     for name, frame in frames.items():
+        if name == "anciens_codes":
+            continue
         dup = frame.loc[frame["code"].duplicated(), "code"]
         if len(dup):
             problems.append(f"{name}.csv : codes en double ({sample(dup)}).")
@@ -240,7 +266,11 @@ def source_text(frames: dict[str, pd.DataFrame], today: dt.date) -> str:
         "collectivités d'outre-mer 975, 977, 978 et 98x) ;\n"
         f"- epci.csv : {fmt_int(len(frames['epci']))} EPCI à fiscalité propre ;\n"
         f"- departements.csv : {fmt_int(len(frames['departements']))} départements ;\n"
-        f"- regions.csv : {fmt_int(len(frames['regions']))} régions.\n"
+        f"- regions.csv : {fmt_int(len(frames['regions']))} régions ;\n"
+        f"- anciens_codes.csv : {fmt_int(len(frames['anciens_codes']))} anciens codes de "
+        "communes fusionnées depuis dans une commune nouvelle, avec le code de la commune "
+        "actuelle (champ « anciensCodes » du paquet ; sert à réunir les contours d'un millésime "
+        "antérieur).\n"
         "\n"
         "Population : population municipale des populations légales Insee fournies par le "
         "paquet ; celle d'un EPCI est la somme de ses communes (le chiffre DGCL du paquet, "
@@ -265,7 +295,8 @@ def summary(frames: dict[str, pd.DataFrame], folder: Path) -> str:
         f"  communes : {fmt_int(len(communes))} (dont {no_epci} sans EPCI, code {NO_EPCI})\n"
         f"  EPCI : {fmt_int(len(frames['epci']))}\n"
         f"  départements : {fmt_int(len(frames['departements']))}\n"
-        f"  régions : {fmt_int(len(frames['regions']))}"
+        f"  régions : {fmt_int(len(frames['regions']))}\n"
+        f"  anciens codes de communes fusionnées : {fmt_int(len(frames['anciens_codes']))}"
     )
 
 

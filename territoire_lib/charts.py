@@ -271,6 +271,7 @@ def choropleth(
     with ``reflectY``.
     """
     features, rows = _map_rows(collection, values, codes)
+    caption = _gap_caption(features, values, codes)
     lookup = alt.LookupData(
         data=alt.Data(values=rows.to_dict(orient="records")),
         key="code",
@@ -325,9 +326,39 @@ def choropleth(
         )
         layers.insert(0, grey)
     chart = alt.layer(*layers).resolve_scale(color="independent", fill="independent")
-    return _config(
-        chart.properties(title=_title(title, source), width=width, height=height)
-    ).configure_view(stroke=None)
+    heading = _title(title, source)
+    if caption:
+        heading = alt.TitleParams(text=title, subtitle=[*heading.subtitle, *caption])
+    return _config(chart.properties(title=heading, width=width, height=height)).configure_view(
+        stroke=None
+    )
+
+
+def _gap_caption(features: list, values: pd.DataFrame, codes=None) -> list[str]:
+    """Subtitle lines naming the communes asked for (``codes``) that have no outline: the map
+    shows a blank there, which must not read as « no value »."""
+    if codes is None:
+        return []
+    drawn = {str(f["properties"]["code"]) for f in features}
+    gaps = [str(c) for c in dict.fromkeys(codes) if str(c) not in drawn]
+    if not gaps:
+        return []
+    names = (
+        values.assign(code=values["code"].astype(str))
+        .drop_duplicates("code")
+        .set_index("code")["nom"]
+        if "nom" in values
+        else pd.Series(dtype=str)
+    )
+    shown = [f"{names[c]} ({c})" if c in names.index else c for c in gaps[:6]]
+    more = f" et {len(gaps) - 6} autre(s)" if len(gaps) > 6 else ""
+    n = len(gaps)
+    lines = _wrap(
+        f"{n} commune{'s' if n > 1 else ''} sans contour dans le fichier des contours, "
+        f"laissée{'s' if n > 1 else ''} en blanc : " + ", ".join(shown) + more + ".",
+        width=90,
+    )
+    return lines
 
 
 def needs_index_map(

@@ -9,9 +9,11 @@ parquet under ``<cache>/<checksum>/`` so the next load takes a fraction of a sec
 folder and the source read when none is named (the active source) are those of
 :mod:`territoire_lib.active_source`; the :data:`CACHE_KEEP` most recent entries of each source
 folder are kept, older ones are pruned when a new one is written. Input files are only ever
-read.
+read. The manifest is checked against its published schema by :mod:`territoire_lib.manifest`
+(French errors naming the key and its line); a manifest may declare a file's encoding and
+separator, else they are detected (:mod:`.sources.reading`).
 
-Layer « données »: imports its own layer (active_source); socle (territoire_lib, errors,
+Layer « données »: imports its own layer (active_source, manifest); socle (territoire_lib, errors,
 geo); sources (sources.cafdata,
 sources.cog, sources.etat_civil, sources.geometry, sources.insee, sources.populations_legales,
 sources.reading, sources.referentiel, sources.zonages); its own layer (demography: children
@@ -33,10 +35,12 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from . import manifest as manifest_module
 from .active_source import DEMO_DIR as DEMO_DIR  # public: dataset.DEMO_DIR
 from .active_source import cache_dir, prune_cache, resolve_source, unknown_territory_hint
 from .errors import DataError, Issue, LoadReport, TerritoireError, fmt_int
 from .geo import NO_EPCI, Geography, Perimeter, departement_of
+from .sources import reading
 from .sources.reading import STATUT_ESTIME, empty_observations, normalise_observations
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -44,7 +48,7 @@ CACHE_DIR = cache_dir()  # at import time; the cache in use is active_source.cac
 CACHE_KEEP = 3  # cache entries kept per source folder (the most recent ones; see prune_cache)
 MANIFEST_NAME = "manifeste.yaml"
 REFERENCE_COLUMNS = ["niveau", "code", "annee", "variable", "valeur"]
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: reports keep missing columns and warnings; merged contours
 
 MANIFEST_KEYS = {
     "cog_communes": "fichier COG des communes (v_commune_AAAA.csv)",
@@ -127,7 +131,10 @@ class Territory:
         sel = r[(r["variable"] == variable) & (r["niveau"] == niveau) & (r["code"] == code)]
         return sel.set_index("annee")["valeur"].sort_index()
 
-    def report_french(self) -> str:
+    def report_french(self, uses: dict[str, list[str]] | None = None) -> str:
+        """The load report in French; ``uses`` (variable → indicator labels,
+        :func:`territoire_lib.indicators.variable_uses`) names the indicators a missing column
+        disables."""
         head = f"Chargement : {self.name}" + (" — données fictives" if self.fictional else "")
         g = self.geography
         summary = (
@@ -135,69 +142,45 @@ class Territory:
             f"{fmt_int(len(g.departements))} département(s), "
             f"{fmt_int(len(self.observations))} observations"
         )
-        return "\n\n".join([head, summary, *(r.french() for r in self.reports)])
+        return "\n\n".join([head, summary, *(r.french(uses) for r in self.reports)])
+
+    def warnings(self, uses: dict[str, list[str]] | None = None) -> list[str]:
+        """What every result built on these data must say (« Limites des données », batch
+        index and manifest): the loaders' warnings, missing columns, codes left out."""
+        out: list[str] = []
+        for r in self.reports:
+            where = f"{r.source} ({r.file})"
+            out.extend(f"{where} : {w}" for w in r.warnings)
+            out.extend(f"{where} : {t}" for t in r.missing_column_texts(uses))
+            if r.unmatched_codes:
+                shown = ", ".join(r.unmatched_codes[:5])
+                more = "…" if len(r.unmatched_codes) > 5 else ""
+                out.append(
+                    f"{where} : {fmt_int(len(r.unmatched_codes))} code(s) commune absent(s) du "
+                    f"référentiel, non repris ({shown}{more}) ; fichier d'un autre millésime "
+                    "du COG ?"
+                )
+        return out
+
+    def missing_reason(self, variable: str) -> str | None:
+        """Why a variable is not loaded, when a loaded file lacked its column."""
+        for r in self.reports:
+            for column, var in r.missing_columns.items():
+                if var == variable:
+                    return f"colonne « {column} » absente de « {r.file} »"
+        return None
 
 
 # -- manifest ---------------------------------------------------------------------------------
 def read_manifest(folder: Path) -> dict:
-    import yaml
-
-    path = folder / MANIFEST_NAME
-    if not path.exists():
-        raise DataError(
-            Issue(
-                MANIFEST_NAME,
-                f"aucun manifeste dans le dossier « {folder} »",
-                "un fichier manifeste.yaml qui dit quel fichier est quoi (voir le README)",
-            )
-        )
-    try:
-        manifest = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            Issue(
-                MANIFEST_NAME,
-                f"un YAML invalide ({getattr(exc, 'problem', exc)})",
-                "un manifeste YAML valide",
-                line=mark.line + 1 if mark else None,
-            )
-        ) from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("fichiers"), dict):
-        raise DataError(
-            Issue(MANIFEST_NAME, "aucune rubrique « fichiers »", "une rubrique « fichiers: »")
-        )
-    unknown = sorted(set(manifest["fichiers"]) - set(MANIFEST_KEYS))
-    if unknown:
-        raise DataError(
-            Issue(
-                MANIFEST_NAME,
-                f"la rubrique inconnue « {unknown[0]} »",
-                "l'une de : " + ", ".join(MANIFEST_KEYS),
-                column="fichiers",
-            )
-        )
-    return manifest
+    """The manifest of ``folder``, checked against ``manifest_schema.json`` (French errors
+    naming the key and its line: :mod:`territoire_lib.manifest`)."""
+    return manifest_module.read_manifest(Path(folder))
 
 
 def _files_of(manifest: dict) -> list[str]:
     """Every file name mentioned by the manifest (for checksums)."""
-    names: list[str] = []
-
-    def walk(node: Any, key: str = "") -> None:
-        if isinstance(node, str):
-            if key not in ("colonnes", "valeurs") and "." in node:
-                names.append(node)
-        elif isinstance(node, list):
-            for n in node:
-                walk(n, key)
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                if k not in ("colonnes", "valeurs", "skip", "separateur"):
-                    walk(v, k)
-
-    walk(manifest.get("fichiers", {}))
-    return names
+    return [ref.name for ref in manifest_module.file_refs(manifest)]
 
 
 def folder_checksum(folder: Path, manifest: dict) -> str:
@@ -228,19 +211,36 @@ class _Loader:
         self.files = manifest["fichiers"]
         self.issues: list[Issue] = []
         self.reports: list[LoadReport] = []
+        # encodings and separators the manifest declares ({fichier: …, encodage: …})
+        self.declared = {
+            self.folder / ref.name: ref.dialect
+            for ref in manifest_module.file_refs(manifest)
+            if ref.encoding or ref.separator
+        }
 
-    def path(self, name: str) -> Path:
-        return self.folder / str(name)
+    def path(self, entry: Any) -> Path:
+        """The path of a file entry of the manifest (a name or ``{fichier: …}``)."""
+        return self.folder / manifest_module.file_ref(entry).name
+
+    def paths(self, entry: Any) -> Path | list[Path]:
+        """One path, or a list of paths for a list of file entries."""
+        if isinstance(entry, list):
+            return [self.path(e) for e in entry]
+        return self.path(entry)
 
     def run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call a loader; keep its report; on DataError remember the issues and return None."""
+        """Call a loader; keep its report, with how each file was read (encoding, separator);
+        on DataError remember the issues and return None."""
         try:
-            result = func(*args, **kwargs)
+            with reading.dialects(self.declared) as read:
+                result = func(*args, **kwargs)
         except DataError as exc:
             self.issues.extend(exc.issues)
             return None
         report = result[-1]
         if isinstance(report, LoadReport):
+            for entry in read:
+                report.note(entry.french())
             self.reports.append(report)
         return result
 
@@ -352,8 +352,8 @@ class _Loader:
         for spec in _as_list(self.files.get("filosofi")):
             res = self.run(
                 insee.read_filosofi_wide,
-                self.path(spec["disp"]),
-                self.path(spec["pauvres"]),
+                self.path(spec["disp"]) if spec.get("disp") else None,
+                self.path(spec["pauvres"]) if spec.get("pauvres") else None,
                 known_communes=known,
             )
             if res:
@@ -374,8 +374,8 @@ class _Loader:
             children = all_obs[all_obs["variable"] == "pop_0_2"]
             res = self.run(
                 cafdata.read_early_childhood,
-                {k: self.path(v) for k, v in (pe.get("taux") or {}).items()},
-                {k: self.path(v) for k, v in (pe.get("places") or {}).items()},
+                {k: self.paths(v) for k, v in (pe.get("taux") or {}).items()},
+                {k: self.paths(v) for k, v in (pe.get("places") or {}).items()},
                 geo.communes,
                 children if len(children) else None,
             )
@@ -544,12 +544,25 @@ class _Loader:
         )
         zon["frr"] = zon["frr"].astype(object).fillna("non").astype(str)
         contours = None
-        if self.files.get("contours"):
+        spec = self.files.get("contours")
+        if spec:
+            from .sources import referentiel
+
+            # a file on an older COG: communes merged since get one outline (referential's
+            # history of mergers, completed or overridden by the manifest's « fusions »)
+            merged = referentiel.load_former_codes().to_dict()
+            if isinstance(spec, dict):
+                merged.update(spec.get("fusions") or {})
             res = self.run(
-                geometry.read_communes_geojson, self.path(self.files["contours"]), communes=known
+                geometry.read_communes_geojson, self.path(spec), communes=known, merged=merged
             )
             if res:
                 contours = res[0]
+                names = geo.communes.set_index("code")["nom"]
+                for feat in contours["features"]:  # today's names (Meroux → Meroux-Moval)
+                    code = feat["properties"]["code"]
+                    if code in names.index:
+                        feat["properties"]["nom"] = str(names.at[code])
         return qpv.reset_index(drop=True), zon, contours
 
 
@@ -566,7 +579,8 @@ def _fill_population(geo: Geography, observations: pd.DataFrame) -> None:
 
 def load_folder(folder: Path) -> Territory:
     folder = Path(folder)
-    manifest = read_manifest(folder)
+    checked = manifest_module.load_manifest(folder)
+    manifest = checked.data
     missing = [n for n in _files_of(manifest) if not (folder / n).exists()]
     if missing:
         raise DataError(
@@ -575,11 +589,14 @@ def load_folder(folder: Path) -> Territory:
                     MANIFEST_NAME,
                     f"le fichier « {n} » annoncé mais absent du dossier",
                     "un fichier présent à côté du manifeste",
+                    line=checked.line_of(n),
                 )
                 for n in missing
             ]
         )
     loader = _Loader(folder, manifest)
+    if checked.report.notes:
+        loader.reports.append(checked.report)
     geo = loader.geography()
     if not geo.communes["population"].isna().any():
         geo.communes["population"] = geo.communes["population"].astype("int64")
@@ -655,6 +672,8 @@ def _report_to_json(r: LoadReport) -> dict:
         "blurred_values": r.blurred_values,
         "secret_values": r.secret_values,
         "notes": r.notes,
+        "missing_columns": r.missing_columns,
+        "warnings": r.warnings,
     }
 
 

@@ -31,6 +31,7 @@ class Issue:
     expected: str
     line: int | None = None
     column: str | None = None
+    key: str | None = None  # the key of a YAML file (« fichiers → filosofi »)
 
     def __str__(self) -> str:
         where = [f"fichier « {self.file} »"]
@@ -38,6 +39,8 @@ class Issue:
             where.append(f"ligne {self.line}")
         if self.column is not None:
             where.append(f"colonne « {self.column} »")
+        if self.key is not None:
+            where.append(f"clé « {self.key} »")
         return f"{', '.join(where)} : trouvé {self.found} ; attendu {self.expected}."
 
 
@@ -143,8 +146,8 @@ class LoadReport:
             else:
                 effect = "aucun indicateur du catalogue ne l'utilise"
             out.append(
-                f"colonne « {column} » absente de « {self.file} » : la variable « {label} » n'est "
-                f"pas chargée ; {effect}. Le reste du fichier est chargé."
+                f"colonne « {column} » absente : la variable « {label} » n'est pas chargée ; "
+                f"{effect}."
             )
         return out
 

@@ -113,7 +113,7 @@ def _duplicates(root: yaml.Node, file: str) -> list[Issue]:
                             "chaque clé une seule fois ; réunissez les deux listes sous une "
                             f"seule clé « {key}: »",
                             line=line,
-                            column=where,
+                            key=where,
                         )
                     )
                 else:

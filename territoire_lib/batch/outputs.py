@@ -80,6 +80,7 @@ INDEX_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
 margin:2rem;color:#1a1a1a;line-height:1.4}
 h1{font-size:1.6rem}
+h2{font-size:1.2rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 caption{text-align:left;font-weight:600;padding:.5rem 0}
 th,td{border:1px solid #bfbfbf;padding:.35rem .5rem;vertical-align:top}
@@ -215,6 +216,16 @@ def render_index(manifest: dict) -> str:
         )
     n_refused = sum(1 for c in refused if c not in entries)
     n_fail += n_refused
+    warnings = data.get("avertissements") or []
+    warnings_html = ""
+    if warnings:
+        items = "\n".join(f"<li>{esc(str(w))}</li>" for w in warnings)
+        warnings_html = (
+            '<section aria-labelledby="limites">\n<h2 id="limites">Limites des données '
+            f'chargées ({len(warnings)})</h2>\n<p class="note">Elles valent pour chaque '
+            "rapport et chaque classeur ci-dessous (rapport de chargement de "
+            f"<code>territoire import</code>).</p>\n<ul>\n{items}\n</ul>\n</section>\n"
+        )
     fictif = " Données fictives (démonstration)." if data.get("fictif") else ""
     when = _french_time(execution.get("fin", ""))
     counts = f"{_territories(len(entries) + n_refused)}, {n_fail} en échec."
@@ -249,7 +260,7 @@ white-space:nowrap}}</style>
 <main>
 <h1>Classeurs par territoire</h1>
 <p>{head}</p>
-{interrupted_html}<p class="note">Chaque ligne renvoie au rapport (sans code, graphiques intégrés), aux tableaux
+{warnings_html}{interrupted_html}<p class="note">Chaque ligne renvoie au rapport (sans code, graphiques intégrés), aux tableaux
 du diagnostic (classeur XLSX) et au carnet exécuté. Le taux de couverture compte les places
 d'accueil formel pour 100 enfants de moins de 3 ans ; entre parenthèses, l'année des données.
 Le détail (paramètres, millésimes, sommes de contrôle, durées) est dans

@@ -182,4 +182,13 @@ def data_description(territory) -> dict[str, Any]:
         "somme_controle": territory.checksum,
         "fichiers": files,
         "millesimes": {str(k): sorted(int(y) for y in v) for k, v in years.items()},
+        # the limits of the loaded data (load report), shown on the index page
+        "avertissements": _warnings(territory),
     }
+
+
+def _warnings(territory) -> list[str]:
+    from ..indicators.catalogue import variable_uses
+
+    warnings = getattr(territory, "warnings", None)
+    return list(warnings(variable_uses())) if callable(warnings) else []

@@ -93,7 +93,9 @@ def diagnose(territory, code: str, year: int | None = None) -> Diagnostic:
         resume=_summary(table, level, name, len(members)),
         atouts=strengths(table),
         vigilances=vigilances,
-        limites=[code_remark, *_limits(table, level)] if code_remark else _limits(table, level),
+        limites=[code_remark, *_limits(table, level, territory)]
+        if code_remark
+        else _limits(table, level, territory),
         inclusion=inclusion,
         methode_indice=needs_method_text(comp_years),
         sppe=sppe,

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from ..french import number as fr_number
-from ..indicators import load_catalogue_full
+from ..indicators import load_catalogue_full, variable_uses
 from ..indicators.table import format_points, format_value
 from .common import LEVEL_NAMES, MISSING_TEXT, VERIFY_TEXT, _nan
 
@@ -70,7 +70,10 @@ def strengths(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _limits(table: pd.DataFrame, level: str) -> list[str]:
+def _limits(table: pd.DataFrame, level: str, territory=None) -> list[str]:
+    """The « Limites des données »: masked and unavailable indicators, estimated places, and
+    the warnings of the load report (geometry of another COG vintage, communes without an
+    outline, columns missing from a file, codes left out)."""
     out = []
     masked = table[table["masque"].fillna(False).astype(bool)]
     for r in masked.to_dict(orient="records"):
@@ -87,6 +90,9 @@ def _limits(table: pd.DataFrame, level: str) -> list[str]:
             "habitants sont réparties depuis l'EPCI au prorata des enfants) ; valeurs "
             f"{VERIFY_TEXT} avec les gestionnaires."
         )
+    warnings = getattr(territory, "warnings", None)
+    if callable(warnings):
+        out.extend(f"Données chargées — {w}" for w in warnings(variable_uses()))
     return out
 
 

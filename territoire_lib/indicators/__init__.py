@@ -27,6 +27,7 @@ from .catalogue import (
     load_catalogue_full,
     parse_catalogue,
     sppe_strata,
+    variable_uses,
 )
 from .engine import (
     LEVELS,
@@ -80,4 +81,5 @@ __all__ = [
     "missing_variables",
     "parse_catalogue",
     "sppe_strata",
+    "variable_uses",
 ]

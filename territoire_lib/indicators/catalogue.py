@@ -634,3 +634,18 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, Indicator]:
 def sppe_strata(path: str | Path | None = None) -> Strata:
     """The SPPE population bands and the duties of each (dated parameter of the catalogue)."""
     return load_catalogue_full(path).strata["sppe"]
+
+
+def variable_uses(catalogue: Catalogue | None = None) -> dict[str, list[str]]:
+    """Observation variable → labels of the indicators that need it (directly, or through a
+    derived variable built on it): what a column missing from a file disables."""
+    cat = catalogue or load_catalogue_full()
+    out: dict[str, list[str]] = {}
+    for ind in cat.indicators.values():
+        for name in ind.variables:
+            derived = cat.derived.get(name)
+            base = derived.base if derived is not None else name
+            labels = out.setdefault(base, [])
+            if ind.label not in labels:
+                labels.append(ind.label)
+    return out

@@ -396,7 +396,11 @@ def indicator_table(
         )
         rec["disponible"] = bool(avail.get(ident)) and ident in rows.index
         if not avail.get(ident):
-            missing = ", ".join(missing_variables(territory, ident, cat))
+            why = getattr(territory, "missing_reason", None)  # a column absent from a file
+            missing = ", ".join(
+                f"{v} ({reason})" if why and (reason := why(v)) else v
+                for v in missing_variables(territory, ident, cat)
+            )
             rec["note"] = f"données non chargées : {missing}"
         if ident not in rows.index:
             out.append(rec)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -334,12 +334,16 @@ def read_communes_geojson(
     communes: set[str] | None = None,
     code_property: str = "code",
     name_property: str = "nom",
+    merged: Mapping[str, str] | None = None,
 ) -> tuple[dict, LoadReport]:
     """Commune boundaries as a FeatureCollection ready for Altair (see the module docstring).
 
     ``communes``: the codes of the loaded territory (arrondissements folded, as in
-    :class:`~territoire_lib.geo.Geography`). Features of other codes are dropped and
-    counted; communes without a feature are noted (the map leaves them blank), not fatal.
+    :class:`~territoire_lib.geo.Geography`). ``merged``: former code → current code of the
+    communes merged since (the referential's ``anciens_codes.csv``, or the manifest's
+    ``fusions``): a file on an older COG gets the polygons of a commune nouvelle joined into
+    one. Features of other codes are dropped and counted; communes without a feature are a
+    warning of the report (the map leaves them blank, with a caption), not fatal.
     """
     path = Path(path)
     report = LoadReport("Contours des communes", path.name)
@@ -384,7 +388,9 @@ def read_communes_geojson(
         issues.raise_if_any()
         outside = codes[~selected]
         report.drop(REASON_OUTSIDE, len(outside), outside.head(5))
-        return _communes_collection(props, geoms, communes, code_property, name_property, report)
+        return _communes_collection(
+            props, geoms, communes, code_property, name_property, report, merged
+        )
 
 
 def _communes_collection(
@@ -394,11 +400,14 @@ def _communes_collection(
     code_property: str,
     name_property: str,
     report: LoadReport,
+    merged: Mapping[str, str] | None = None,
 ) -> tuple[dict, LoadReport]:
     codes = props[code_property].astype("string")
     names = props[name_property].astype("string")
     names = names.where(names != "", codes)
     codes, names, geoms = _merge_arrondissements(codes, names, geoms, report)
+    if merged:
+        codes, names, geoms = _merge_former_communes(codes, names, geoms, merged, communes, report)
 
     keep = restrict_to_communes(codes, communes, report)
     codes, names, geoms = codes[keep], names[keep], geoms[keep.to_numpy()]
@@ -406,9 +415,9 @@ def _communes_collection(
         missing = sorted(set(communes) - set(codes))
         if missing:
             shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-            report.note(
-                f"{fmt_int(len(missing))} commune(s) sans contour : la carte les laissera en "
-                f"blanc ({shown})"
+            report.warn(
+                f"{fmt_int(len(missing))} commune(s) sans contour : les cartes les laissent en "
+                f"blanc, avec une mention sous la carte ({shown})"
             )
 
     order = np.argsort(codes.to_numpy(), kind="stable")
@@ -469,6 +478,65 @@ def _merge_arrondissements(
         pd.Series(out_names, dtype="string"),
         object_array(out_geoms),
     )
+
+
+def _merge_former_communes(
+    codes: pd.Series,
+    names: pd.Series,
+    geoms: np.ndarray,
+    merged: Mapping[str, str],
+    communes: set[str] | None,
+    report: LoadReport,
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Join the polygons of communes merged since the file's COG into their current commune.
+
+    A feature is absorbed when its code is a former code (``merged``) and is not itself a
+    commune of the loaded territory; its polygons are unioned with those of the current
+    commune (and of the other communes absorbed with it), in one vectorised union.
+    """
+    codes = codes.reset_index(drop=True)
+    names = names.reset_index(drop=True)
+    target = codes.map(pd.Series(merged, dtype="string")).astype("string")
+    absorbed = target.notna().to_numpy(dtype=bool, copy=True)
+    if communes is not None:
+        known = codes.isin(communes).fillna(False).to_numpy()
+        absorbed = absorbed & ~known & target.isin(communes).fillna(False).to_numpy(dtype=bool)
+    if not absorbed.any():
+        return codes, names, geoms
+    new_code = codes.where(~absorbed, target)
+    groups = new_code[new_code.isin(set(target[absorbed]))]
+    # one row per current commune, its parts side by side (None-padded): union along axis 1
+    rank = groups.groupby(groups, sort=True).cumcount().to_numpy()
+    keys = sorted(set(groups))
+    row = pd.Index(keys).get_indexer(groups)
+    table = np.full((len(keys), int(rank.max()) + 1), None, dtype=object)
+    table[row, rank] = geoms[groups.index.to_numpy()]
+    try:
+        unions = shapely.union_all(table, axis=1)
+    except shapely.errors.GEOSException:  # invalid rings: keep the parts side by side
+        unions = object_array(
+            [MultiPolygon([p for g in r if g is not None for p in _polygons(g)]) for r in table]
+        )
+    own = dict(zip(codes[~absorbed], names[~absorbed], strict=True))
+    first_name = names[absorbed].groupby(target[absorbed]).first()
+    keep = ~new_code.isin(keys).to_numpy()
+    out_codes = pd.concat([codes[keep], pd.Series(keys, dtype="string")], ignore_index=True)
+    out_names = pd.concat(
+        [
+            names[keep],
+            pd.Series([own.get(k, first_name.get(k, k)) for k in keys], dtype="string"),
+        ],
+        ignore_index=True,
+    )
+    out_geoms = object_array([*geoms[keep], *unions])
+    pairs = sorted(zip(codes[absorbed], names[absorbed], target[absorbed], strict=True))
+    shown = ", ".join(f"{old} ({name}) → {new}" for old, name, new in pairs[:8])
+    more = f" et {len(pairs) - 8} autre(s)" if len(pairs) > 8 else ""
+    report.warn(
+        f"contours d'un millésime antérieur du COG : {fmt_int(len(pairs))} commune(s) "
+        f"fusionnée(s) depuis, réunie(s) au contour de leur commune actuelle : {shown}{more}"
+    )
+    return out_codes, out_names, out_geoms
 
 
 def simplify(collection: dict, tolerance: float) -> dict:

@@ -257,7 +257,9 @@ def _detect_rp_year(
 ) -> tuple[str, list[str]]:
     """Two-digit census year of the header prefix (``P21_POP`` → '21'), and the other years.
 
-    The year whose columns are the most complete wins, then the most recent one.
+    The year whose columns are the most complete wins, then the most recent one. A header with
+    none of the columns is an issue; the columns missing for that year are the caller's to
+    note (:meth:`LoadReport.missing_column`).
     """
     pattern = re.compile(rf"^{letter}(\d{{2}})_({'|'.join(suffixes)})$")
     found: dict[str, set[str]] = {}
@@ -276,11 +278,6 @@ def _detect_rp_year(
         )
         issues.raise_if_any()
     best = max(found, key=lambda yy: (len(found[yy]), int(yy)))
-    for suffix in suffixes:
-        if suffix not in found[best]:
-            col = f"{letter}{best}_{suffix}"
-            issues.add(f"aucune colonne « {col} »", f"la colonne « {col} »", line=1, column=col)
-    issues.raise_if_any()
     return best, sorted(y for y in found if y != best)
 
 
@@ -323,6 +320,9 @@ def _read_rp_iris(
     yy, other_years = _detect_rp_year(frame.columns, letter, list(columns), issues)
     year = 2000 + int(yy)
     value_cols = {f"{letter}{yy}_{suffix}": var for suffix, var in columns.items()}
+    # a missing column blocks only the indicators that need it (issue 13): noted, not fatal
+    for col in [c for c in value_cols if c not in frame.columns]:
+        report.missing_column(col, value_cols.pop(col))
 
     frame = _strip(frame, ["IRIS", "COM"])
     frame = _drop_empty(frame, "COM", report, "code commune (COM) vide")
@@ -384,23 +384,30 @@ def _filosofi_year(frame: pd.DataFrame, path: Path, issues: IssueCollector) -> s
 
 
 def _pick_columns(
-    frame: pd.DataFrame, stems: Mapping[str, tuple[str, ...]], yy: str, issues: IssueCollector
+    frame: pd.DataFrame,
+    stems: Mapping[str, tuple[str, ...]],
+    yy: str,
+    issues: IssueCollector,
+    report: LoadReport | None = None,
 ) -> dict[str, str]:
-    """variable → column of the file, for every variable; missing ones become issues."""
+    """variable → column of the file. With a ``report``, a missing column is recorded there
+    (the file loads without that variable) as long as one variable is found; otherwise every
+    missing column is an issue."""
     upper = {str(c).upper(): c for c in frame.columns}
     out: dict[str, str] = {}
+    missing: dict[str, str] = {}
     for variable, candidates in stems.items():
         names = [f"{stem}{yy}" for stem in candidates]
         col = next((upper[n] for n in names if n in upper), None)
         if col is None:
-            issues.add(
-                f"aucune colonne « {names[0]} »",
-                f"la colonne « {names[0]} »",
-                line=1,
-                column=names[0],
-            )
+            missing[names[0]] = variable
         else:
             out[variable] = col
+    for name, variable in missing.items():
+        if report is not None and out:
+            report.missing_column(name, variable)
+        else:
+            issues.add(f"aucune colonne « {name} »", f"la colonne « {name} »", line=1, column=name)
     return out
 
 
@@ -425,60 +432,78 @@ def _filosofi_frame(
 
 
 def read_filosofi_wide(
-    disp_path: str | Path,
-    pauvres_path: str | Path,
+    disp_path: str | Path | None,
+    pauvres_path: str | Path | None,
     known_communes: set[str] | None = None,
 ) -> tuple[pd.DataFrame, LoadReport]:
-    """Read ``FILO20YY_DISP_COM.csv`` + ``FILO20YY_DISP_PAUVRES_COM.csv`` → observations.
+    """Read ``FILO20YY_DISP_COM.csv`` and/or ``FILO20YY_DISP_PAUVRES_COM.csv`` → observations.
 
     Variables ``menages_fiscaux`` (NBMENYY), ``personnes_menages_fiscaux`` (NBPERSYY),
-    ``niveau_vie_median`` (Q2YY), ``taux_pauvrete_publie`` (TP60YY) and
-    ``personnes_pauvres`` = TP60YY / 100 × NBPERSYY (statut ``estime``; ``secret`` when the
-    rate or the persons are secret). The two files are joined on CODGEO (outer join: the
-    poverty rate exists only for the larger communes). Secret markers ``s``/``nd`` give
-    statut ``secret`` with a NaN value.
+    ``niveau_vie_median`` (Q2YY) from the first file, ``taux_pauvrete_publie`` (TP60YY) from
+    the second, and, with both, ``personnes_pauvres`` = TP60YY / 100 × NBPERSYY (statut
+    ``estime``; ``secret`` when the rate or the persons are secret). The two files are joined
+    on CODGEO (outer join: the poverty rate exists only for the larger communes). Either file
+    may be given alone (None for the other): what it cannot give is noted in the report.
+    A column of the first file absent from it is noted too, and the rest is loaded. Secret
+    markers ``s``/``nd`` give statut ``secret`` with a NaN value.
     """
-    disp_path, pauvres_path = Path(disp_path), Path(pauvres_path)
-    disp = read_delimited(disp_path, sep=";", required=["CODGEO"])
-    pauv = read_delimited(pauvres_path, sep=";", required=["CODGEO"])
+    if disp_path is None and pauvres_path is None:
+        raise ValueError("read_filosofi_wide: give the DISP file, the PAUVRES file or both")
+    paths = {"d": disp_path, "p": pauvres_path}
+    paths = {k: Path(v) for k, v in paths.items() if v is not None}
+    frames = {k: read_delimited(v, sep=";", required=["CODGEO"]) for k, v in paths.items()}
     report = LoadReport(
         "Insee, Filosofi – revenus disponibles",
-        f"{disp_path.name} + {pauvres_path.name}",
-        rows_read=len(disp) + len(pauv),
+        " + ".join(p.name for p in paths.values()),
+        rows_read=sum(len(f) for f in frames.values()),
     )
-    d_issues, p_issues = IssueCollector(disp_path), IssueCollector(pauvres_path)
-    yy_d = _filosofi_year(disp, disp_path, d_issues)
-    yy_p = _filosofi_year(pauv, pauvres_path, p_issues)
-    if yy_d and yy_p and yy_d != yy_p:
-        p_issues.add(
-            f"des données de 20{yy_p}",
-            f"la même année que le fichier « {disp_path.name} » (20{yy_d})",
+    issues = {k: IssueCollector(v) for k, v in paths.items()}
+
+    def raise_if_any() -> None:
+        found = [i for c in issues.values() for i in c.issues]
+        if found:
+            raise DataError(found)
+
+    years = {k: _filosofi_year(frames[k], paths[k], issues[k]) for k in paths}
+    if years.get("d") and years.get("p") and years["d"] != years["p"]:
+        issues["p"].add(
+            f"des données de 20{years['p']}",
+            f"la même année que le fichier « {paths['d'].name} » (20{years['d']})",
             line=1,
-            column=f"TP60{yy_p}",
+            column=f"TP60{years['p']}",
         )
-    if d_issues.issues or p_issues.issues:
-        raise DataError(d_issues.issues + p_issues.issues)
-    d_cols = _pick_columns(disp, FILO_DISP_STEMS, yy_d, d_issues)
-    p_cols = _pick_columns(pauv, FILO_PAUVRES_STEMS, yy_p, p_issues)
-    if d_issues.issues or p_issues.issues:
-        raise DataError(d_issues.issues + p_issues.issues)
+    raise_if_any()
+    stems = {"d": FILO_DISP_STEMS, "p": FILO_PAUVRES_STEMS}
+    cols = {
+        k: _pick_columns(frames[k], stems[k], years[k], issues[k], report if k == "d" else None)
+        for k in paths
+    }
+    raise_if_any()
+    parts = {k: _filosofi_frame(frames[k], cols[k], issues[k], report) for k in paths}
+    raise_if_any()
+    report.rows_kept = sum(len(p) for p in parts.values())
 
-    d = _filosofi_frame(disp, d_cols, d_issues, report)
-    p = _filosofi_frame(pauv, p_cols, p_issues, report)
-    if d_issues.issues or p_issues.issues:
-        raise DataError(d_issues.issues + p_issues.issues)
-    report.rows_kept = len(d) + len(p)
-
-    p["_in_pauvres"] = True
-    m = d.merge(p, on="commune", how="outer", sort=True)
+    if "p" in parts:
+        parts["p"]["_in_pauvres"] = True
+    if len(parts) == 2:
+        m = parts["d"].merge(parts["p"], on="commune", how="outer", sort=True)
+    else:
+        m = next(iter(parts.values())).sort_values("commune").reset_index(drop=True)
+    variables = [v for k in parts for v in cols[k]]
+    for v in [*FILO_DISP_STEMS, *FILO_PAUVRES_STEMS]:
+        if v not in m:  # a variable of the file not given (or without its column)
+            m[v], m[f"{v}_secret"] = np.nan, False
     for col in [c for c in m.columns if c.endswith("_secret")] + ["_in_pauvres"]:
+        if col not in m:
+            m[col] = False
         m[col] = m[col].astype("boolean").fillna(False).astype(bool)
-    m["personnes_pauvres"] = m["taux_pauvrete_publie"] / 100.0 * m["personnes_menages_fiscaux"]
-    m["personnes_pauvres_secret"] = m["_in_pauvres"] & (
-        m["taux_pauvrete_publie_secret"] | m["personnes_menages_fiscaux_secret"]
-    )
-    m["annee"] = 2000 + int(yy_d)
-    variables = [*FILO_DISP_STEMS, *FILO_PAUVRES_STEMS, "personnes_pauvres"]
+    if {"taux_pauvrete_publie", "personnes_menages_fiscaux"} <= set(variables):
+        m["personnes_pauvres"] = m["taux_pauvrete_publie"] / 100.0 * m["personnes_menages_fiscaux"]
+        m["personnes_pauvres_secret"] = m["_in_pauvres"] & (
+            m["taux_pauvrete_publie_secret"] | m["personnes_menages_fiscaux_secret"]
+        )
+        variables.append("personnes_pauvres")
+    m["annee"] = 2000 + int(years.get("d") or years["p"])
     obs = melt_observations(
         m,
         {v: v for v in variables},
@@ -487,12 +512,31 @@ def read_filosofi_wide(
     )
     obs = _fold_arm_observations(_present(obs), report, rows=False)
 
-    n_rate = int(m["taux_pauvrete_publie"].notna().sum())
-    report.note(
-        f"Taux de pauvreté publié pour {n_rate} commune(s) sur {len(m)} (l'Insee ne le diffuse "
-        "que pour les communes assez peuplées) ; personnes pauvres estimées = taux × personnes "
-        "des ménages fiscaux."
-    )
+    if "p" in parts:
+        n_rate = int(m["taux_pauvrete_publie"].notna().sum())
+        report.note(
+            f"Taux de pauvreté publié pour {n_rate} commune(s) sur {len(m)} (l'Insee ne le "
+            "diffuse que pour les communes assez peuplées)"
+            + (
+                " ; personnes pauvres estimées = taux × personnes des ménages fiscaux."
+                if "personnes_pauvres" in variables
+                else "."
+            )
+        )
+    if "d" not in parts:
+        report.note(
+            "Fichier des revenus (FILO…_DISP_COM.csv) non fourni : seul le taux de pauvreté "
+            "publié de chaque commune est chargé ; sans le nombre de personnes des ménages "
+            "fiscaux, le taux de pauvreté d'un EPCI ou d'un périmètre (ratio de sommes) n'est "
+            "pas calculable."
+        )
+        report.missing_column(f"NBPERS{years['p']}", "personnes_menages_fiscaux")
+    elif "p" not in parts:
+        report.note(
+            "Fichier du taux de pauvreté (FILO…_DISP_PAUVRES_COM.csv) non fourni : revenus et "
+            "niveau de vie médian chargés, pas le taux de pauvreté."
+        )
+        report.missing_column(f"TP60{years['d']}", "personnes_pauvres")
     _report_unmatched(obs["commune"], known_communes, report)
     return obs, report
 

@@ -144,9 +144,16 @@ def _declared(path: Path) -> Dialect:
 
 
 def _log(entry: DialectRead) -> None:
+    """Log how a file was read, once per file (its separator, when known, wins: a header
+    sniffed by :func:`read_text` then read by :func:`read_delimited` is one entry)."""
     log = _LOG.get()
-    if log is not None and entry not in log:
+    if log is None:
+        return
+    same = [i for i, e in enumerate(log) if e.file == entry.file]
+    if not same:
         log.append(entry)
+    elif entry.separator is not None:
+        log[same[0]] = entry
 
 
 # -- encodings -----------------------------------------------------------------------------------
@@ -318,9 +325,9 @@ def read_delimited(
         present = [s for s in SEPARATORS if s in header]
         if detected is None and len(present) > 1:
             issues.add(
-                "un en-tête où le "
-                + " et le ".join(SEPARATOR_NAMES[s] for s in present)
-                + " peuvent chacun séparer les colonnes",
+                "un en-tête que le séparateur "
+                + " et le séparateur ".join(SEPARATOR_NAMES[s] for s in present)
+                + " découpent chacun en colonnes, sans que les lignes permettent de choisir",
                 "un seul séparateur possible ; déclarez-le dans le manifeste, ex. "
                 f'{{fichier: {path.name}, separateur: "{sep}"}}',
                 line=1,

@@ -8,6 +8,7 @@ Files (``,``-separated, UTF-8, one header line, codes as text)::
     epci.csv          code, nom, nature, population_municipale
     departements.csv  code, nom, region
     regions.csv       code, nom
+    anciens_codes.csv ancien_code, code   (communes merged since into a current commune)
 
 The parsed frames are cached in-process, keyed by folder and file modification times, so
 loading the national geography a second time costs only the copy of four frames.
@@ -37,6 +38,7 @@ COLUMNS = {
 }
 POPULATION_COLUMNS = {"communes": "population", "epci": "population_municipale"}
 WHAT = {"communes": "commune", "epci": "EPCI", "departements": "département", "regions": "région"}
+FORMER_CODES_FILE = "anciens_codes.csv"
 REBUILD_HINT = "régénérez-le avec « .venv/bin/python scripts/build_referentiel.py »"
 
 
@@ -86,6 +88,33 @@ def geography_for_departements(codes: Iterable[str], folder: Path | None = None)
     communes = national.communes
     members = communes.loc[communes["departement"].isin(wanted), "code"]
     return national.subset(members)
+
+
+def load_former_codes(folder: Path | None = None) -> pd.Series:
+    """Former commune codes (merged since into a commune nouvelle) → the current commune's
+    code, from ``anciens_codes.csv`` (all the mergers the referential's COG knows). Used to
+    join polygons or rows of an older COG vintage to today's communes. Empty when the file
+    is absent (a referential built before it existed)."""
+    folder = (Path(folder) if folder is not None else REFERENTIEL_DIR).resolve()
+    path = folder / FORMER_CODES_FILE
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return pd.Series(dtype=str, name="code")
+    return _former_codes(str(path), (stat.st_mtime_ns, stat.st_size)).copy()
+
+
+@lru_cache(maxsize=2)
+def _former_codes(path: str, stamp: tuple[int, int]) -> pd.Series:
+    del stamp  # only part of the cache key
+    frame = read_delimited(Path(path), sep=",", required=["ancien_code", "code"], encoding="utf-8")
+    issues = IssueCollector(path)
+    for col in ("ancien_code", "code"):
+        frame[col] = frame[col].str.strip()
+        geo.check_commune_codes(frame[col], issues, col, frame[LINE])
+    check_unique(frame, ["ancien_code"], issues, "ancien code")
+    issues.raise_if_any()
+    return frame.set_index("ancien_code")["code"].rename("code")
 
 
 # -- internals ------------------------------------------------------------------------------------

@@ -131,10 +131,10 @@ def test_missing_polygon_reported_not_fatal(tmp_path):
     ]
     fc, report = read_communes_geojson(write(tmp_path, feats), communes={"90001", "90002"})
     assert [f["properties"]["code"] for f in fc["features"]] == ["90001"]
-    assert any(
-        "1 commune(s) sans contour : la carte les laissera en blanc (90002)" in n
-        for n in report.notes
-    )
+    assert report.warnings == [
+        "1 commune(s) sans contour : les cartes les laissent en blanc, avec une mention sous la "
+        "carte (90002)"
+    ]
     assert report.unmatched_codes == ["90999"]
     assert report.dropped["commune hors du territoire chargé"] == 1
     assert "90002" in report.french()
@@ -265,3 +265,39 @@ def test_other_departements_not_parsed_but_codes_checked(tmp_path):
     with pytest.raises(DataError) as err:
         read_communes_geojson(write(tmp_path, feats), communes={"90001"})
     assert "« 2501 » (le zéro initial a disparu : 02501 ?) (objet n° 3)" in str(err.value)
+
+
+# -- communes merged since the file's COG (issue 13, item 7) ----------------------------------
+def test_merged_commune_gets_one_outline(tmp_path):
+    # COG 2018 file of the Territoire de Belfort: Moval (90073) was merged into Meroux
+    # (90068, now Meroux-Moval) on 1 January 2019; here two adjacent 1 × 1 squares
+    feats = [
+        feature("90068", [square(6.0, 47.0)], "Meroux"),
+        feature("90073", [square(7.0, 47.0)], "Moval"),
+        feature("90001", [square(6.0, 48.0)], "Andelnans"),
+    ]
+    fc, report = read_communes_geojson(
+        write(tmp_path, feats), communes={"90068", "90001"}, merged={"90073": "90068"}
+    )
+    got = by_code(fc)
+    assert sorted(got) == ["90001", "90068"]
+    merged = shape(got["90068"]["geometry"])
+    assert merged.area == pytest.approx(2.0)  # 1 + 1: both squares, joined along x = 7
+    assert merged.geom_type == "Polygon"  # one outline, the shared edge dissolved
+    assert merged.bounds == pytest.approx((6.0, 47.0, 8.0, 48.0))
+    assert got["90068"]["properties"]["nom"] == "Meroux"
+    assert report.unmatched_codes == []  # 90073 is no longer « absent du référentiel »
+    assert report.warnings == [
+        "contours d'un millésime antérieur du COG : 1 commune(s) fusionnée(s) depuis, "
+        "réunie(s) au contour de leur commune actuelle : 90073 (Moval) → 90068"
+    ]
+
+
+def test_merged_mapping_leaves_current_communes_alone(tmp_path):
+    # a current file: the former code is absent, the mapping changes nothing
+    feats = [feature("90068", [square(6.0, 47.0)], "Meroux-Moval")]
+    fc, report = read_communes_geojson(
+        write(tmp_path, feats), communes={"90068"}, merged={"90073": "90068"}
+    )
+    assert shape(fc["features"][0]["geometry"]).area == pytest.approx(1.0)
+    assert report.warnings == []

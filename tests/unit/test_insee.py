@@ -180,14 +180,28 @@ def test_population_lost_leading_zero(tmp_path):
     assert "« 10010000 » (le zéro initial a disparu : 010010000 ?)" in msg
 
 
-def test_population_missing_column(tmp_path):
-    header = pop_header().replace(";P21_POP0305", ";P21_POP0306")
+def test_population_missing_column_is_a_remark(tmp_path):
+    # issue 13, item 3: an extract without P21_POP1824 loads; only 18-24 is missing
+    header = pop_header().replace(";P21_POP1824", ";P21_POP1825")
     path = write(tmp_path, "base-ic-evol-struct-pop-2021.csv", [header, *POP_ROWS])
+    obs, report = read_population_age(path)
+    assert "pop_18_24" not in set(obs["variable"])
+    assert value(obs, "01002", "pop_0_2") == pytest.approx(2.0)  # 1.25 + 0.75
+    assert report.missing_columns == {"P21_POP1824": "pop_18_24"}
+    assert report.missing_column_texts({}) == [
+        "colonne « P21_POP1824 » absente : la variable « Jeunes de 18 à 24 ans » n'est pas "
+        "chargée ; aucun indicateur du catalogue ne l'utilise."
+    ]
+
+
+def test_population_without_any_census_column_is_refused(tmp_path):
+    header = GEO_COLS + ";POP;POP0002"
+    path = write(
+        tmp_path, "base-ic-evol-struct-pop-2021.csv", [header, geo("010010000", "01001") + ";1;1"]
+    )
     with pytest.raises(DataError) as err:
         read_population_age(path)
-    msg = str(err.value)
-    assert "ligne 1, colonne « P21_POP0305 »" in msg
-    assert "aucune colonne « P21_POP0305 »" in msg
+    assert "ligne 1 : trouvé aucune colonne P21_POP, P22_POP" in str(err.value)
 
 
 def test_population_missing_com_column(tmp_path):
@@ -270,12 +284,26 @@ def test_families_sum_iris(tmp_path):
     assert "3 IRIS regroupés en 2 communes" in report.french()
 
 
-def test_families_missing_column(tmp_path):
-    header = GEO_COLS + ";C21_MEN;C21_FAM;C21_COUPAENF;C21_MENPSEUL"
-    path = write(tmp_path, "f.csv", [header, geo("010010000", "01001") + ";1;1;1;1"])
-    with pytest.raises(DataError) as err:
-        read_families(path)
-    assert "ligne 1, colonne « C21_FAMMONO »" in str(err.value)
+def test_families_missing_column_is_a_remark(tmp_path):
+    # the real case of issue 13: C21_MENPSEUL absent, no indicator needs it; and C21_FAMMONO
+    header = GEO_COLS + ";C21_MEN;C21_FAM;C21_COUPAENF"
+    path = write(tmp_path, "f.csv", [header, geo("010010000", "01001") + ";1;2;1"])
+    obs, report = read_families(path)
+    assert value(obs, "01001", "familles") == pytest.approx(2.0)
+    assert report.missing_columns == {
+        "C21_FAMMONO": "familles_monoparentales",
+        "C21_MENPSEUL": "menages_une_personne",
+    }
+    uses = {
+        "familles_monoparentales": ["Familles monoparentales", "Part des familles monoparentales"]
+    }
+    assert report.missing_column_texts(uses) == [
+        "colonne « C21_FAMMONO » absente : la variable « Familles monoparentales » n'est pas "
+        "chargée ; indicateurs désactivés (« n.d. ») : Familles monoparentales, Part des "
+        "familles monoparentales.",
+        "colonne « C21_MENPSEUL » absente : la variable « Ménages d'une personne » n'est pas "
+        "chargée ; aucun indicateur du catalogue ne l'utilise.",
+    ]
 
 
 # -- Filosofi wide --------------------------------------------------------------------------
@@ -428,11 +456,58 @@ def test_filosofi_wide_duplicate_commune(tmp_path):
     assert "« 01004 » en double (déjà ligne 2)" in msg
 
 
-def test_filosofi_wide_missing_column(tmp_path):
+def test_filosofi_wide_missing_column_is_a_remark(tmp_path):
+    # issue 13, item 3: the median column is missing; households, persons and poverty load
+    obs, report = read_filosofi_wide(
+        *filo_files(tmp_path, disp_header=DISP_HEADER.replace("Q221", "Q2X"))
+    )
+    assert "niveau_vie_median" not in set(obs["variable"])
+    assert value(obs, "01004", "menages_fiscaux") == pytest.approx(6123)
+    # 14.2 % × 1 234.5 persons = 175.299 poor persons (01004)
+    assert value(obs, "01004", "personnes_pauvres") == pytest.approx(175.299)
+    assert report.missing_columns == {"Q221": "niveau_vie_median"}
+    text = report.french(uses={"niveau_vie_median": []})
+    assert (
+        "  remarque : colonne « Q221 » absente : la variable « Niveau de vie médian » n'est "
+        "pas chargée ; aucun indicateur du catalogue ne l'utilise."
+    ) in text
+
+
+def test_filosofi_wide_without_any_disp_column_is_refused(tmp_path):
+    header = "CODGEO;NBUC21;Q121"
     with pytest.raises(DataError) as err:
-        read_filosofi_wide(*filo_files(tmp_path, disp_header=DISP_HEADER.replace("Q221", "Q2X")))
+        read_filosofi_wide(
+            *filo_files(tmp_path, disp_rows=["01004;8000.3;16000"], disp_header=header)
+        )
     msg = str(err.value)
-    assert "« FILO2021_DISP_COM.csv », ligne 1, colonne « Q221 »" in msg
+    assert "« FILO2021_DISP_COM.csv », ligne 1, colonne « NBMEN21 »" in msg
+
+
+def test_filosofi_poverty_file_alone(tmp_path):
+    # issue 13, item 4: FILO2021_DISP_PAUVRES_COM.csv declared on its own
+    _, pauv = filo_files(tmp_path)
+    obs, report = read_filosofi_wide(None, pauv)
+    assert set(obs["variable"]) == {"taux_pauvrete_publie"}
+    assert value(obs, "01004", "taux_pauvrete_publie") == pytest.approx(14.2)
+    assert report.file == "FILO2021_DISP_PAUVRES_COM.csv"
+    assert report.missing_columns == {"NBPERS21": "personnes_menages_fiscaux"}
+    text = report.french(uses={"personnes_menages_fiscaux": ["Taux de pauvreté"]})
+    assert (
+        "colonne « NBPERS21 » absente : la variable « Personnes des ménages fiscaux » n'est pas "
+        "chargée ; indicateurs désactivés (« n.d. ») : Taux de pauvreté."
+    ) in text
+
+
+def test_filosofi_income_file_alone(tmp_path):
+    disp, _ = filo_files(tmp_path)
+    obs, report = read_filosofi_wide(disp, None)
+    assert set(obs["variable"]) == {
+        "menages_fiscaux",
+        "personnes_menages_fiscaux",
+        "niveau_vie_median",
+    }
+    assert value(obs, "01004", "niveau_vie_median") == pytest.approx(21450.5)
+    assert report.missing_columns == {"TP6021": "personnes_pauvres"}
 
 
 def test_filosofi_wide_comma_separator_is_detected(tmp_path):

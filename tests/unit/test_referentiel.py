@@ -371,3 +371,46 @@ def test_builder_reports_unknown_epci_link():
     frames["epci"] = frames["epci"][frames["epci"]["code"] != "200069052"]
     problems = build.check_frames(frames)
     assert any("EPCI absent de epci.csv pour 90010" in p for p in problems)
+
+
+# -- history of mergers (anciens_codes.csv) ---------------------------------------------------
+def test_builder_keeps_the_former_codes_of_communes_nouvelles(tmp_path):
+    build = _load_build_script()
+    package = _fake_package()
+    # Meroux-Moval (90068) absorbed Moval (90073) on 1 January 2019
+    package["communes"].append(
+        {"code": "90068", "nom": "Meroux-Moval", "departement": "90", "region": "27"}
+        | {"type": "commune-actuelle", "zone": "metro", "population": 1440}
+        | {"anciensCodes": ["90073"]}
+    )
+    package["epci"][0]["membres"].append({"code": "90068"})
+    frames = build.build_frames(package)
+    assert frames["anciens_codes"].values.tolist() == [["90073", "90068"]]
+    assert build.check_frames(frames) == []
+    build.write_referentiel(frames, tmp_path, pd.Timestamp("2026-01-15").date())
+    assert (tmp_path / "anciens_codes.csv").read_text(encoding="utf-8") == (
+        "ancien_code,code\n90073,90068\n"
+    )
+    assert "anciens_codes.csv : 1 anciens codes" in (tmp_path / "SOURCE.txt").read_text("utf-8")
+    assert referentiel.load_former_codes(tmp_path).to_dict() == {"90073": "90068"}
+
+
+def test_builder_refuses_a_former_code_still_in_use():
+    build = _load_build_script()
+    frames = build.build_frames(_fake_package())
+    frames["anciens_codes"] = pd.DataFrame({"ancien_code": ["01001"], "code": ["90010"]})
+    assert build.check_frames(frames) == ["anciens_codes.csv : codes encore en vigueur (01001)."]
+
+
+def test_repository_former_codes():
+    former = referentiel.load_former_codes()
+    # 4 240 former codes, each leading to a current commune of communes.csv
+    assert len(former) == 4240
+    current = set(load_national_geography().communes["code"])
+    assert set(former.to_numpy()) <= current
+    assert not set(former.index) & current
+    assert former["90073"] == "90068"  # Moval → Meroux-Moval
+
+
+def test_former_codes_absent_gives_an_empty_table(tmp_path):
+    assert referentiel.load_former_codes(tmp_path).empty
