@@ -15,6 +15,7 @@ Layer « données »: imports socle (errors, yaml_lines); sources (sources.readi
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 from dataclasses import dataclass, field
@@ -68,6 +69,13 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema())
+
+
 def file_keys() -> list[str]:
     """The keys of the « fichiers » rubric, in the schema's order."""
     return list(schema()["properties"]["fichiers"]["properties"])
@@ -76,7 +84,8 @@ def file_keys() -> list[str]:
 # -- reading ------------------------------------------------------------------------------------
 def load_manifest(folder: Path) -> Manifest:
     """Read, check and normalise ``folder/manifeste.yaml``; raise :class:`DataError` listing
-    every problem (French, with the key and its line)."""
+    every problem (French, with the key and its line). A manifest already checked, unchanged
+    since, is not checked again (every load of a territory reads its manifest)."""
     path = Path(folder) / MANIFEST_NAME
     if not path.exists():
         raise DataError(
@@ -86,6 +95,15 @@ def load_manifest(folder: Path) -> Manifest:
                 "un fichier manifeste.yaml qui dit quel fichier est quoi (voir le README)",
             )
         )
+    stat = path.stat()
+    checked = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(checked)
+
+
+@lru_cache(maxsize=16)
+def _checked(path_text: str, mtime_ns: int, size: int) -> Manifest:
+    del mtime_ns, size  # only part of the cache key
+    path = Path(path_text)
     text, codec = decode_file(path)
     report = LoadReport("Manifeste", MANIFEST_NAME, rows_read=text.count("\n") + 1)
     if codec not in ("utf-8", "utf-8-sig"):
@@ -110,8 +128,6 @@ def read_manifest(folder: Path) -> dict:
 # -- validation ---------------------------------------------------------------------------------
 def validate(data: Any, lines: Lines, file: str = MANIFEST_NAME) -> list[Issue]:
     """French issues for every way ``data`` departs from the schema (empty when valid)."""
-    from jsonschema import Draft202012Validator
-
     if data is None:
         return [
             Issue(
@@ -122,8 +138,7 @@ def validate(data: Any, lines: Lines, file: str = MANIFEST_NAME) -> list[Issue]:
                 line=1,
             )
         ]
-    validator = Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: _line(lines, _path(e)))
+    errors = sorted(_validator().iter_errors(data), key=lambda e: _line(lines, _path(e)))
     # « fichier: » for « fichiers: » is one mistake, not also a missing « fichiers »
     misspelt = {
         (_path(e), match)

@@ -29,7 +29,11 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-class _CodesLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (several times faster), else pure Python
+_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CodesLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """Safe loader keeping codes as written (see the module docstring)."""
 
 
@@ -54,7 +58,7 @@ def load_yaml(
     of a syntax error. Raises :class:`DataError` on a syntax error (with its line) and on
     duplicated keys (one issue per repeated key, naming its line and the first one).
     """
-    loader = (_CodesLoader if plain_codes else yaml.SafeLoader)(text)
+    loader = (_CodesLoader if plain_codes else _SafeLoader)(text)
     try:
         node = loader.get_single_node()
         issues = _duplicates(node, file) if node is not None else []
