@@ -83,6 +83,7 @@ def coverage(territory: Territory, code: str) -> pd.DataFrame:
     Columns: annee, places, enfants_0_2, annee_enfants (N+1), taux (recomputed),
     taux_publie (NaN where not published), part_estimee.
     """
+    code = territory.geography.code(code)  # an int code (Papermill) is accepted
     places = territory.totals(code, ["places_total"])
     children = territory.totals(code, [UNDER3])
     cols = ["annee", "places", "enfants_0_2", "annee_enfants", "taux", "taux_publie",
@@ -179,6 +180,7 @@ def compare_coverage(
     """The coverage of a territory in CAF year ``year`` (latest by default) with its
     département and France, like with like (see :class:`CoverageComparison`)."""
     geo = territory.geography
+    code = geo.code(code)  # an int code (Papermill) is accepted
     members = geo.members(code)
     dep = geo.communes.loc[geo.communes["code"] == members[0], "departement"].iloc[0]
     own = coverage(territory, code)
