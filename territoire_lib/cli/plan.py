@@ -3,7 +3,8 @@
 Subcommands: ``importer`` (workbook → database), ``exporter`` (database → workbook),
 ``modele`` (empty documented workbook), ``calculer`` (catalogue indicators from the data),
 ``historique`` (audit trail), ``conflits`` (refused saves, both versions), ``demo`` (rewrite
-the demo CTG workbook), ``migrer`` (create / upgrade the database schema).
+the demo CTG workbook), ``migrer`` (create / upgrade the database schema), ``sauvegarder`` (a
+consistent copy of the database: SQLite backup API, or pg_dump).
 The database: ``--base`` (URL or SQLite file), else ``$TERRITOIRE_DB``, else
 ``data/ctg/territoire.sqlite``.
 
@@ -179,6 +180,20 @@ def _actions() -> tuple[_Action, ...]:
             run_migrate,
             ("--base",),
         ),
+        _Action(
+            "sauvegarder",
+            "copie cohérente de la base dans un fichier",
+            "Écrit une copie cohérente de la base, même pendant que d'autres l'utilisent. "
+            "SQLite : un seul fichier, les modifications du journal « -wal » comprises, que "
+            "--base ouvre tel quel. PostgreSQL : une archive pg_dump (format « custom », relue "
+            "par pg_restore) ; il faut la commande pg_dump (paquet postgresql-client).",
+            run_backup,
+            (
+                ("fichier", {"metavar": "FICHIER", "type": Path}),
+                ("--ecraser", {"action": "store_true", "help": "remplacer le fichier s'il existe"}),
+                "--base",
+            ),
+        ),
     )
 
 
@@ -265,8 +280,11 @@ def run_compute(args: argparse.Namespace) -> int:
 
     engine = open_db(args)
     territory = load_territory(args.source)
-    with db.session_scope(engine=engine, user=_user(args)) as s:
-        report = service.fill_catalogue_indicators(s, args.ctg, territory)
+    report = db.write(
+        lambda s: service.fill_catalogue_indicators(s, args.ctg, territory),
+        engine=engine,
+        user=_user(args),
+    )
     if territory.fictional:
         print("Données fictives de démonstration.")
     if report.empty:
@@ -401,6 +419,16 @@ def run_demo(args: argparse.Namespace) -> int:
         f"CTG de démonstration écrite dans « {path} » (données fictives). Pour la charger : "
         f"territoire plan importer {path}"
     )
+    return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from ..plan import db
+    from ..plan.backup import backup_database
+
+    engine = db.get_engine(args.base)  # as it is: a backup comes before any migration
+    print(f"Base : {db.display_url(args.base)}")
+    print(backup_database(args.fichier, engine=engine, overwrite=args.ecraser).french())
     return 0
 
 

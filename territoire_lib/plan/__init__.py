@@ -23,18 +23,22 @@ Modules (import them directly; this package imports nothing heavy by itself):
   ``export_plan`` (French errors naming sheet, line and column; lossless round trip). A facade
   over :mod:`~.workbook_template`, :mod:`~.workbook_cells`, :mod:`~.workbook_import` and
   :mod:`~.workbook_export`;
-* :mod:`~territoire_lib.plan.demo_ctg` — the demo CTG of the demo EPCI 296000011.
+* :mod:`~territoire_lib.plan.demo_ctg` — the demo CTG of the demo EPCI 296000011;
+* :mod:`~territoire_lib.plan.backup` — a consistent copy of the database (SQLite backup API,
+  or pg_dump): ``territoire plan sauvegarder``.
 
 Inside the package each module imports only modules listed before it: ``models``,
 ``document``, ``errors``, ``reading``, ``conflicts``, ``db``, ``editing``, ``computed``,
 ``document_import``, ``tables``, ``service`` (facade), ``workbook_template``,
-``workbook_cells``, ``workbook_import``, ``workbook_export``, ``excel`` (facade), ``demo_ctg``.
+``workbook_cells``, ``workbook_import``, ``workbook_export``, ``excel`` (facade), ``demo_ctg``,
+``backup``.
 Submodules import each other directly, never through the facades.
 
 Layer: base partagée (``plan``). May import the socle, sources, données and indicateurs
 (``indicators``, ``geo``, ``dataset`` for the demo); never evaluation, exports, batch,
 dashboard or cli.
 
-Commands: ``territoire plan importer|exporter|modele|calculer|historique|conflits|demo|migrer``
+Commands: ``territoire plan importer|exporter|modele|calculer|historique|conflits|demo|migrer|
+sauvegarder``
 and ``territoire suivi``.
 """

@@ -1,9 +1,12 @@
 """Optimistic locking of fiches: the refused save kept aside, and the commit that detects it.
 
 Owns :class:`ConflictInfo` / :class:`ConflictError` (somebody else saved the fiche first),
-the recording of the losing versions as :class:`~.models.FicheConflict` rows, and
+the recording of the losing versions as :class:`~.models.FicheConflict` rows,
 :func:`commit`, the commit every save goes through (``db.session_scope`` uses it too, so this
-module sits below :mod:`~territoire_lib.plan.db` and never imports it).
+module sits below :mod:`~territoire_lib.plan.db` and never imports it), and the French words
+for contention (:func:`database_error`): a lost race (:func:`is_race`, run again by
+``db.write``), a database locked too long (:func:`is_busy`), any other refusal — never the
+SQL nor its parameters.
 
 Layer: base partagée (``plan``). Imports the socle, and within ``plan`` only
 :mod:`.errors`, :mod:`.models`, :mod:`.document` and :mod:`.reading`.
@@ -11,15 +14,16 @@ Layer: base partagée (``plan``). Imports the socle, and within ``plan`` only
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .document import FicheSpec
-from .errors import DatabaseError, PlanError
+from .errors import BusyError, ConcurrentWriteError, DatabaseError, PlanError
 from .models import Fiche, FicheConflict
 from .reading import fiche_spec
 
@@ -86,15 +90,17 @@ class ConflictError(PlanError):
 
 def _record_conflicts(
     session: Session, items: list[tuple[int, FicheSpec, int | None, str]]
-) -> ConflictError:
+) -> ConflictError | DatabaseError:
     """Roll back, keep each refused content in a FicheConflict (own commit), return the
-    error to raise. ``items``: (fiche id, refused content, version it started from, user)."""
+    error to raise. ``items``: (fiche id, refused content, version it started from, user);
+    a fiche still at the version it started from did not lose and is not recorded (when
+    none lost, the error is a :class:`ConcurrentWriteError`: nothing saved, run again)."""
     session.rollback()
     infos = []
     rows = []
     for fid, spec, expected, user in items:
         current = session.get(Fiche, fid)
-        if current is None:
+        if current is None or (expected is not None and current.version == expected):
             continue
         conflict = FicheConflict(
             fiche=current,
@@ -108,9 +114,14 @@ def _record_conflicts(
         )
         session.add(conflict)
         rows.append((current, conflict, expected, user))
-    if items:
-        session.info["user"] = items[0][3]
-    session.commit()
+    if not rows:
+        return database_error(StaleDataError(), session)
+    session.info["user"] = items[0][3]
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        _quiet_rollback(session)
+        return database_error(exc, session)
     for current, conflict, expected, user in rows:
         infos.append(
             ConflictInfo(
@@ -143,20 +154,105 @@ def _pending_fiches(session: Session) -> list[tuple[int, FicheSpec, int | None, 
 
 def commit(session: Session, pending: list | None = None) -> None:
     """Commit; a fiche saved meanwhile by somebody else becomes a :class:`ConflictError`
-    (the losing content is kept), a locked SQLite file a French error."""
+    (the losing content is kept), any other database failure a French error
+    (:func:`database_error`: no SQL, no parameters)."""
     if pending is None:
         pending = (
             _pending_fiches(session) if any(isinstance(o, Fiche) for o in session.dirty) else []
         )
     try:
         session.commit()
-    except StaleDataError:
-        raise _record_conflicts(session, pending) from None
-    except OperationalError as exc:
+    except StaleDataError as exc:
+        if pending:
+            raise _record_conflicts(session, pending) from None
+        _quiet_rollback(session)
+        raise database_error(exc, session) from None
+    except DBAPIError as exc:
+        _quiet_rollback(session)
+        raise database_error(exc, session) from None
+
+
+# -- contention: French messages ------------------------------------------------------------------
+BUSY_TEXT = (
+    "La base de données « {where} » est occupée par un autre enregistrement depuis trop "
+    "longtemps : rien n'a été enregistré. Réessayez dans un instant ; si cela se répète, "
+    "vérifiez qu'aucun programme ne garde la base bloquée."
+)
+RACE_TEXT = (
+    "Une autre personne a enregistré dans la base « {where} » au même moment : rien n'a été "
+    "enregistré de votre côté. Relancez l'opération : elle repartira de l'état actuel de la "
+    "base, et une fiche modifiée entre-temps par l'autre personne y sera signalée comme "
+    "conflit, les deux versions conservées."
+)
+FAILED_TEXT = (
+    "La base de données « {where} » a refusé l'opération : rien n'a été enregistré. Vérifiez "
+    "qu'il s'agit bien d'une base du plan (option --base, variable TERRITOIRE_DB), accessible "
+    "en écriture, et que le disque n'est pas plein."
+)
+DETAIL = " Détail technique, pour le service informatique : {detail}"
+_RACE_SQLSTATES = {"40001", "40P01", "23505"}  # serialization, deadlock, unique violation
+_BUSY_SQLSTATES = {"55P03", "57014"}  # lock not available, statement/lock timeout
+
+
+def _quiet_rollback(session: Session) -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone; the error says so
         session.rollback()
-        if "locked" in str(exc).lower():
-            raise DatabaseError(
-                "La base de données est occupée par un autre enregistrement : réessayez dans "
-                "un instant."
-            ) from None
-        raise
+
+
+def _where(session_or_url) -> str:
+    """The database, for a message: a SQLite file's path, a server URL without password."""
+    bind = getattr(session_or_url, "bind", None) if session_or_url is not None else None
+    url = getattr(bind, "url", None) if bind is not None else session_or_url
+    if url is None:
+        return "(base du plan)"
+    if not hasattr(url, "get_backend_name"):
+        return str(url)
+    if url.get_backend_name() == "sqlite":
+        return url.database or "(mémoire)"
+    return url.render_as_string(hide_password=True)
+
+
+def _detail(exc: BaseException) -> str:
+    """The first line of the driver's own message (never the SQL nor its parameters)."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def is_race(exc: BaseException) -> bool:
+    """True for a write that lost a race: running it again on the new state may succeed."""
+    if isinstance(exc, StaleDataError | IntegrityError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_BUSY_SNAPSHOT":
+        return True
+    return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for a database locked by another writer beyond the wait allowed."""
+    if not isinstance(exc, OperationalError) or is_race(exc):
+        return False
+    orig = exc.orig
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return True
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def database_error(exc: BaseException, where=None) -> DatabaseError:
+    """The French error for a database failure (``where``: a session, an engine URL or a
+    text): :class:`ConcurrentWriteError` for a lost race, :class:`BusyError` for a locked
+    database, :class:`DatabaseError` otherwise. The driver's first line comes last, as the
+    technical detail; the SQL and its parameters never appear."""
+    place = _where(where)
+    if is_race(exc):
+        return ConcurrentWriteError(RACE_TEXT.format(where=place))
+    if is_busy(exc):
+        return BusyError(BUSY_TEXT.format(where=place))
+    return DatabaseError(FAILED_TEXT.format(where=place) + DETAIL.format(detail=_detail(exc)))

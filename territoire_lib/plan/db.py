@@ -8,11 +8,20 @@ Where the plans live:
 * otherwise the SQLite file ``data/ctg/territoire.sqlite`` of the repository (not committed).
 
 SQLite runs with WAL (readers never block the writer), foreign keys on and a busy timeout.
-``postgresql://`` URLs use the psycopg 3 driver.
+Its log is copied into the file after every commit that wrote (passive :func:`checkpoint`)
+and emptied when the process ends (:func:`dispose_engines`, registered with ``atexit``): the
+``.sqlite`` file alone holds every committed change. ``postgresql://`` URLs use the psycopg 3
+driver.
+
+Contention: :func:`session_scope` turns every database failure into French
+(:func:`~.conflicts.database_error`: a lost race, a database locked too long, a refusal — never
+the SQL nor its parameters), and :func:`write` runs a write that lost a race again on the new
+state of the database.
 
 The schema is created and upgraded by the Alembic migrations of ``migrations/``:
-:func:`upgrade` (or :func:`open_database`, which upgrades then returns the engine). To write a
-new migration after changing :mod:`~territoire_lib.plan.models`::
+:func:`upgrade` (or :func:`open_database`, which checks the schema once per process by plain
+SQL, upgrades it if needed, then returns the engine). To write a new migration after changing
+:mod:`~territoire_lib.plan.models`::
 
     .venv/bin/python -c "from territoire_lib.plan import db; db.revision('what changed')"
 
@@ -28,23 +37,28 @@ service modules above it.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import getpass
 import math
 import os
-from collections.abc import Iterator
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
-from .conflicts import commit
-from .errors import DatabaseError
+from .conflicts import commit, database_error, is_busy
+from .errors import ConcurrentWriteError, DatabaseError
 from .models import AUDITED, AuditEntry, Axis, Ctg, Fiche, FollowUpIndicator, utcnow
 
 ENV_VAR = "TERRITOIRE_DB"
@@ -52,6 +66,8 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO_DIR / "data" / "ctg" / "territoire.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 4  # a write that lost a race is run again on the new state, this many times
+T = TypeVar("T")
 
 
 # -- URLs and engines ---------------------------------------------------------------------------
@@ -81,6 +97,8 @@ def display_url(url: str | os.PathLike | None = None) -> str:
 
 
 _ENGINES: dict[str, Engine] = {}
+_CHECKED: set[str] = set()  # URLs whose schema was found at the head revision
+_AT_EXIT: list[bool] = []
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -92,10 +110,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_engine(url: str | os.PathLike | None = None) -> Engine:
-    """The (cached) engine of a database URL; creates the SQLite file's folder if needed."""
+    """The (cached) engine of a database URL; creates the SQLite file's folder if needed.
+
+    Cached engines are closed when the process ends (:func:`dispose_engines`: a SQLite file
+    is checkpointed, its ``-wal`` emptied into it)."""
     full = database_url(url)
     if full in _ENGINES:
         return _ENGINES[full]
+    if not _ENGINES and not _AT_EXIT:
+        atexit.register(dispose_engines)
+        _AT_EXIT.append(True)
     try:
         u = make_url(full)
     except ArgumentError:
@@ -115,11 +139,41 @@ def get_engine(url: str | os.PathLike | None = None) -> Engine:
     return engine
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.url.get_backend_name() == "sqlite"
+
+
+def checkpoint(engine: Engine, mode: str = "TRUNCATE", wait_ms: int = 2_000) -> bool:
+    """Copy a SQLite file's write-ahead log (``-wal``) into the file itself, so that the
+    ``.sqlite`` alone holds every committed change (a copy of it, a backup, an e-mail).
+
+    ``TRUNCATE`` also empties the ``-wal`` (it waits at most ``wait_ms`` for readers);
+    ``PASSIVE`` never waits and copies what it can. True when the whole log was copied.
+    Nothing to do for PostgreSQL."""
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+        return True
+    if not Path(engine.url.database).is_file():
+        return True  # never opened: connecting would create an empty file
+    try:
+        with engine.connect() as conn:
+            if mode != "PASSIVE":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            busy, log, done = conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").one()
+            if mode != "PASSIVE":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    except DBAPIError:
+        return False  # busy or gone: the log stays, SQLite replays it at the next opening
+    return not busy and (log == done or log == -1)
+
+
 def dispose_engines() -> None:
-    """Close every cached engine (tests, end of a process)."""
+    """Close every cached engine (tests, end of a process); a SQLite file is checkpointed
+    first, so that no committed change is left in its ``-wal`` only."""
     for engine in _ENGINES.values():
+        checkpoint(engine)
         engine.dispose()
     _ENGINES.clear()
+    _CHECKED.clear()
 
 
 # -- migrations ---------------------------------------------------------------------------------
@@ -135,9 +189,49 @@ def alembic_config(connection=None):
 
 
 def head_revision() -> str:
+    """The newest migration (read by Alembic)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:None|["']([^"']+)["'])\s*$""", re.M
+)
+_SCRIPT_HEAD: list[str] = []
+
+
+def script_head() -> str:
+    """The newest migration, read from the scripts of ``migrations/versions`` without
+    importing Alembic (once per process): the revision no other script revises. Falls back
+    to :func:`head_revision` when the scripts are not that simple (a merge, a tuple)."""
+    if _SCRIPT_HEAD:
+        return _SCRIPT_HEAD[0]
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    simple = True
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = dict((k, v) for k, v in _REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found or "down_revision" not in found:
+            simple = False
+            break
+        revisions.add(found["revision"])
+        if found["down_revision"]:
+            revised.add(found["down_revision"])
+    heads = revisions - revised
+    head = next(iter(heads)) if simple and len(heads) == 1 else head_revision()
+    _SCRIPT_HEAD.append(head)
+    return head
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database's ``alembic_version`` table, by plain SQL (None
+    for a database without it)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -182,16 +276,28 @@ def upgrade(url: str | os.PathLike | None = None, revision: str = "head", *, eng
 
 
 def open_database(url: str | os.PathLike | None = None) -> Engine:
-    """The engine of a database whose schema is up to date (migrated if needed)."""
+    """The engine of a database whose schema is up to date (migrated if needed).
+
+    The schema is checked once per process and database, cheaply: the revision stored in the
+    database against the newest migration script (:func:`stored_revision`,
+    :func:`script_head`); Alembic runs only when they differ."""
     from sqlalchemy.exc import OperationalError
 
     engine = get_engine(url)
+    key = engine.url.render_as_string(hide_password=False)
+    if key in _CHECKED:
+        return engine
     try:
-        at = current_revision(engine)
+        at = stored_revision(engine)
     except OperationalError as exc:
+        if is_busy(exc):
+            raise database_error(exc, engine.url) from None
         raise _unreachable(engine, exc) from None
-    if at != head_revision():
+    except DBAPIError as exc:  # e.g. a file that is not a SQLite database
+        raise database_error(exc, engine.url) from None
+    if at != script_head():
         upgrade(engine=engine)
+    _CHECKED.add(key)
     return engine
 
 
@@ -238,11 +344,44 @@ def session_scope(
     try:
         yield session
         commit(session)
+    except (StaleDataError, DBAPIError) as exc:  # a flush inside the block: French words
+        with contextlib.suppress(Exception):
+            session.rollback()
+        raise database_error(exc, session) from None
     except BaseException:
-        session.rollback()
+        with contextlib.suppress(Exception):
+            session.rollback()
         raise
     finally:
         session.close()
+
+
+def write(
+    work: Callable[[PlanSession], T],
+    url: str | os.PathLike | None = None,
+    *,
+    engine: Engine | None = None,
+    user: str | None = None,
+    attempts: int = WRITE_ATTEMPTS,
+) -> T:
+    """Run ``work(session)`` in one transaction and commit it (:func:`session_scope`).
+
+    A write that lost a race (:class:`ConcurrentWriteError`: a fiche saved meanwhile by
+    another process, a row created twice, a deadlock) is run again from the start, on the new
+    state of the database, up to ``attempts`` times; so ``work`` must read what it needs
+    inside the session. Run again, an import finds the other version in place and keeps its
+    own refused fiches aside (:class:`~.conflicts.ConflictError`, both versions kept). A
+    database locked too long (:class:`BusyError`) is not retried: it was already waited for.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(url, engine=engine, user=user) as session:
+                return work(session)
+        except ConcurrentWriteError:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.02, 0.1) * attempt)  # let the winner finish
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- audit trail --------------------------------------------------------------------------------
@@ -326,8 +465,22 @@ def _ctg_of(session: Session, obj) -> int | None:
     return None
 
 
+@event.listens_for(PlanSession, "after_commit")
+def _checkpoint_after_write(session: Session) -> None:
+    """After a commit that wrote, copy SQLite's log into the file (passive: never waits), so
+    that the ``.sqlite`` file alone is up to date even while a dashboard keeps it open."""
+    if session.info.pop("wrote", False) and isinstance(session.bind, Engine):
+        checkpoint(session.bind, "PASSIVE")
+
+
+@event.listens_for(PlanSession, "after_soft_rollback")
+def _forget_writes(session: Session, _previous) -> None:
+    session.info.pop("wrote", None)
+
+
 @event.listens_for(PlanSession, "after_flush")
 def _write_audit(session: Session, _flush_context) -> None:
+    session.info["wrote"] = True
     user = str(session.info.get("user") or default_user())
     now = utcnow()
     rows: list[dict[str, Any]] = []

@@ -607,8 +607,11 @@ def import_plan(
 
     With ``session`` the caller commits; otherwise the database (``url``, ``engine``, else
     ``$TERRITOIRE_DB`` or the default SQLite file) is migrated if needed and the import
-    committed. Raises :class:`DataError` for a bad workbook (nothing stored),
-    :class:`~territoire_lib.plan.service.ConflictError` when a fiche moved meanwhile.
+    committed (:func:`~.db.write`: an import that lost a race with another one is run again
+    on the new state). Raises :class:`DataError` for a bad workbook (nothing stored),
+    :class:`~territoire_lib.plan.service.ConflictError` when a fiche moved meanwhile (the
+    refused versions are kept), a French :class:`~.errors.DatabaseError` when the database
+    is busy or refuses.
     """
     from . import db
     from .document_import import import_document
@@ -617,5 +620,6 @@ def import_plan(
     if session is not None:
         return import_document(session, doc, user, update=update)
     engine = engine or db.open_database(url)
-    with db.session_scope(engine=engine, user=user) as s:
-        return import_document(s, doc, user, update=update)
+    return db.write(
+        lambda s: import_document(s, doc, user, update=update), engine=engine, user=user
+    )

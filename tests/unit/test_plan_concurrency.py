@@ -1,6 +1,8 @@
 """Two people saving the same fiche at once never silently overwrite each other — on SQLite
 and on a real PostgreSQL server: the second gets a French message naming the fiche and who
-saved first, and both versions are kept."""
+saved first, and both versions are kept. The same holds for whole imports racing each other,
+in threads (the lost one is run again) and in real ``territoire plan importer`` processes
+released at the same instant: only French messages, never a traceback or SQL."""
 
 from __future__ import annotations
 
@@ -128,3 +130,192 @@ def test_workbook_exported_before_a_save_cannot_overwrite_it(engine, tmp_path):
         fiche = s.get(Fiche, fid)
         assert (fiche.pilot, fiche.public) == ("Caf", "Familles")  # nothing applied
         assert service.fiche_conflicts(s, fiche)[0].rejected["pilote"] == "Association"
+
+
+# -- imports racing each other: the lost one is run again, both versions kept -------------------
+def _variant(source, target, pilot: str, fiche: str = "1.1"):
+    """A copy of an exported workbook whose fiche ``fiche`` has another pilot."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source)
+    ws = wb["Axes et fiches"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[headers.index("Fiche")].value == fiche)
+    row[headers.index("Pilote")].value = pilot
+    wb.save(target)
+    return target
+
+
+def test_an_import_that_loses_the_race_is_run_again_and_kept_aside(engine, tmp_path, monkeypatch):
+    """Both imports read fiche 1.1 at version 1 before either writes (a barrier before the
+    flush that updates it): the one that writes second loses the race in the database, is run
+    again on the new state, and then its fiche is refused with both versions kept."""
+    from sqlalchemy import event
+
+    exported = excel.export_plan("CTG-TEST", tmp_path / "plan.xlsx", engine=engine)
+    books = {
+        "alice": _variant(exported, tmp_path / "alice.xlsx", "Association Alice"),
+        "bob": _variant(exported, tmp_path / "bob.xlsx", "Mairie de Bob"),
+    }
+    barrier = threading.Barrier(2)
+    waited: set[str] = set()
+
+    def before_flush(session, _context, _instances):
+        user = session.info.get("user")
+        if user in waited or not any(isinstance(o, Fiche) for o in session.dirty):
+            return
+        waited.add(user)
+        barrier.wait(timeout=30)  # each has read version 1; now both write
+
+    attempts: dict[str, int] = {"alice": 0, "bob": 0}
+    real_scope = db.session_scope
+
+    def counting_scope(*args, **kwargs):
+        if kwargs.get("user") in attempts:
+            attempts[kwargs["user"]] += 1
+        return real_scope(*args, **kwargs)
+
+    monkeypatch.setattr(db, "session_scope", counting_scope)
+    results: dict[str, str] = {}
+
+    def run(user: str) -> None:
+        try:
+            excel.import_plan(books[user], user, engine=engine, update=True)
+            results[user] = "ok"
+        except service.ConflictError as exc:
+            results[user] = str(exc)
+
+    event.listen(db.PlanSession, "before_flush", before_flush)
+    try:
+        threads = [threading.Thread(target=run, args=(u,)) for u in books]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        event.remove(db.PlanSession, "before_flush", before_flush)
+    winner = next(u for u, r in results.items() if r == "ok")
+    loser = next(u for u in results if u != winner)
+    assert results[loser].startswith("Enregistrement refusé pour la fiche « 1.1 — Créer une")
+    assert "vous partiez de la version 1, elle est maintenant à la version 2" in results[loser]
+    # the loser lost in the database, then ran once more; the winner ran once
+    assert attempts == {winner: 1, loser: 2}
+    pilots = {"alice": "Association Alice", "bob": "Mairie de Bob"}
+    with db.session_scope(engine=engine) as s:
+        fiche = service.get_fiche(s, service.get_ctg(s, "CTG-TEST"), "1.1")
+        assert (fiche.pilot, fiche.version, fiche.updated_by) == (pilots[winner], 2, winner)
+        (conflict,) = service.fiche_conflicts(s, fiche)
+        assert (conflict.user, conflict.saved_by) == (loser, winner)
+        assert conflict.rejected["pilote"] == pilots[loser]
+        assert conflict.current["pilote"] == pilots[winner]
+
+
+GATE_SCRIPT = """
+import os, sys, time
+from territoire_lib.cli import main
+import territoire_lib.cli.plan, territoire_lib.plan.excel, territoire_lib.plan.service
+import territoire_lib.dataset, territoire_lib.sources.referentiel, openpyxl
+ready, gate = sys.argv[1:3]
+open(ready, "w").close()
+while not os.path.exists(gate):
+    time.sleep(0.001)
+sys.exit(main(sys.argv[3:]))
+"""
+FOREIGN = ("Traceback", "StaleDataError", "sqlalchemy", "UPDATE ", "INSERT ", "SELECT ", "[SQL")
+
+
+def _race(tmp_path, base: str, books: list, tag: str) -> list[tuple[int, str, str]]:
+    """Run ``territoire plan importer BOOK --mettre-a-jour`` for each book in its own process,
+    all released at the same instant once their imports are done; (code, stdout, stderr)."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    gate = tmp_path / f"go-{tag}"
+    ready = [tmp_path / f"ready-{tag}-{i}" for i in range(len(books))]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                GATE_SCRIPT,
+                str(ready[i]),
+                str(gate),
+                "plan",
+                "importer",
+                str(book),
+                "--mettre-a-jour",
+                "--source",
+                "demo",
+                "--utilisateur",
+                f"u{i}",
+                "--base",
+                base,
+            ],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i, book in enumerate(books)
+    ]
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)  # every process has imported the library and waits at the gate
+    gate.touch()
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=180)
+        out.append((p.returncode, stdout, stderr))
+    return out
+
+
+ROUNDS = 3
+
+
+def test_concurrent_cli_imports_give_french_messages_and_keep_both_versions(
+    engine, plan_db_url, tmp_path
+):
+    """Two ``territoire plan importer --mettre-a-jour`` processes with different pilots for
+    fiche 1.1, released together, three rounds: each time one succeeds and the other says in
+    French that the fiche was saved first, its version kept aside as a conflict."""
+    for r in range(1, ROUNDS + 1):
+        exported = excel.export_plan("CTG-TEST", tmp_path / f"plan{r}.xlsx", engine=engine)
+        pilots = [f"Pilote A{r}", f"Pilote B{r}"]
+        books = [_variant(exported, tmp_path / f"{p}.xlsx", p) for p in pilots]
+        results = _race(tmp_path, plan_db_url, books, str(r))
+        for _code, stdout, stderr in results:
+            assert not any(w in stdout + stderr for w in FOREIGN), stderr
+        assert sorted(code for code, _, _ in results) == [0, 1], results
+        win = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+        lose = 1 - win
+        stderr = results[lose][2]
+        assert stderr.startswith("Erreur : Enregistrement refusé pour la fiche « 1.1 — "), stderr
+        # fiche 1.1 was at version r (one save per earlier round); the winner made it r + 1
+        assert f"vous partiez de la version {r}, elle est maintenant à la version {r + 1}" in stderr
+        assert "CTG « CTG-TEST » mise à jour." in results[win][1]
+        with db.session_scope(engine=engine) as s:
+            fiche = service.get_fiche(s, service.get_ctg(s, "CTG-TEST"), "1.1")
+            assert (fiche.pilot, fiche.version) == (pilots[win], r + 1)
+            conflicts = service.fiche_conflicts(s, fiche)
+            assert len(conflicts) == r  # one kept per round, none lost
+            latest = max(conflicts, key=lambda c: c.id)
+            assert latest.rejected["pilote"] == pilots[lose]
+            assert latest.current["pilote"] == pilots[win]
+            assert latest.user == f"u{lose}" and latest.saved_by == f"u{win}"
+
+
+def test_the_same_workbook_imported_twice_at_once_succeeds_twice(engine, plan_db_url, tmp_path):
+    """Two people importing the same edited workbook at once: the second finds the content in
+    place (« fiches inchangées »), no conflict, both commands succeed."""
+    exported = excel.export_plan("CTG-TEST", tmp_path / "plan.xlsx", engine=engine)
+    book = _variant(exported, tmp_path / "same.xlsx", "Pilote commun")
+    results = _race(tmp_path, plan_db_url, [book, book], "same")
+    for code, _stdout, stderr in results:
+        assert code == 0 and stderr == "", stderr
+    with db.session_scope(engine=engine) as s:
+        fiche = service.get_fiche(s, service.get_ctg(s, "CTG-TEST"), "1.1")
+        assert (fiche.pilot, fiche.version) == ("Pilote commun", 2)
+        assert service.fiche_conflicts(s, fiche) == []
