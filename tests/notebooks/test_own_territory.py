@@ -86,6 +86,7 @@ def departement_90_files() -> dict[str, bytes]:
     the referential's. The writers then write the files exactly as for the demo.
     """
     from territoire_lib.demo import cafdata, geometry, insee, model, writer, zonages
+    from territoire_lib.demo.spec import RP_YEARS
 
     c = _referential("communes.csv").query("departement == '90'").copy()
     c["population"] = c["population"].astype(float)
@@ -126,7 +127,7 @@ def departement_90_files() -> dict[str, bytes]:
         files = dict(cafdata._files_onape(m))
         files.update(zip(writer.CAF_FILES, cafdata._files_cafdata(m), strict=True))
         structure = insee._rp_structure(m)
-        for year in sorted(set(m.population["annee"])):
+        for year in RP_YEARS:
             files[writer.rp_file(year)] = insee._file_rp(m, structure, year)
         files[writer.FAMILY_FILE] = insee._file_families(m)
         files[writer.FRR_FILE] = zonages._file_frr(m)
