@@ -256,7 +256,12 @@ def _unreachable(engine: Engine, exc: Exception) -> DatabaseError:
 
 def upgrade(url: str | os.PathLike | None = None, revision: str = "head", *, engine=None) -> str:
     """Run the Alembic migrations up to ``revision`` (an empty database gets the whole
-    schema); returns the revision the database is now at."""
+    schema); returns the revision the database is now at.
+
+    Two processes opening a new database at the same moment both start the migrations; the
+    second waits for the first (SQLite: the write lock taken first; PostgreSQL: transactional
+    DDL), then finds the schema made, or fails on a table already there while the first one's
+    revision is recorded: that is a success, not an error."""
     from alembic import command
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import OperationalError
@@ -264,14 +269,24 @@ def upgrade(url: str | os.PathLike | None = None, revision: str = "head", *, eng
     engine = engine or get_engine(url)
     try:
         with engine.begin() as conn:
+            if is_sqlite(engine):
+                # Python's sqlite3 runs DDL outside any transaction unless one is open: take the
+                # write lock first, so a migration is all or nothing and two never interleave
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             command.upgrade(alembic_config(conn), revision)
     except CommandError as exc:
         raise DatabaseError(
             f"La base « {display_url(engine.url.render_as_string(False))} » n'est pas au "
             f"format attendu par cette version de Territoire ({exc}). Mettez Territoire à jour."
         ) from None
-    except OperationalError as exc:
-        raise _unreachable(engine, exc) from None
+    except DBAPIError as exc:
+        wanted = script_head() if revision == "head" else revision
+        with contextlib.suppress(DBAPIError):
+            if stored_revision(engine) == wanted:  # migrated meanwhile by another process
+                return wanted
+        if isinstance(exc, OperationalError) and not is_busy(exc):
+            raise _unreachable(engine, exc) from None
+        raise database_error(exc, engine.url) from None
     return current_revision(engine) or ""
 
 

@@ -224,9 +224,12 @@ sys.exit(main(sys.argv[3:]))
 FOREIGN = ("Traceback", "StaleDataError", "sqlalchemy", "UPDATE ", "INSERT ", "SELECT ", "[SQL")
 
 
-def _race(tmp_path, base: str, books: list, tag: str) -> list[tuple[int, str, str]]:
-    """Run ``territoire plan importer BOOK --mettre-a-jour`` for each book in its own process,
-    all released at the same instant once their imports are done; (code, stdout, stderr)."""
+def _race(
+    tmp_path, base: str, books: list, tag: str, update: bool = True
+) -> list[tuple[int, str, str]]:
+    """Run ``territoire plan importer BOOK [--mettre-a-jour]`` for each book in its own
+    process, all released at the same instant once their imports are done; returns
+    (code, stdout, stderr) of each."""
     import subprocess
     import sys
     import time
@@ -235,32 +238,28 @@ def _race(tmp_path, base: str, books: list, tag: str) -> list[tuple[int, str, st
     repo = Path(__file__).resolve().parents[2]
     gate = tmp_path / f"go-{tag}"
     ready = [tmp_path / f"ready-{tag}-{i}" for i in range(len(books))]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                GATE_SCRIPT,
-                str(ready[i]),
-                str(gate),
-                "plan",
-                "importer",
-                str(book),
-                "--mettre-a-jour",
-                "--source",
-                "demo",
-                "--utilisateur",
-                f"u{i}",
-                "--base",
-                base,
-            ],
-            cwd=repo,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for i, book in enumerate(books)
-    ]
+    flags = ["--mettre-a-jour"] if update else []
+    procs = []
+    for i, book in enumerate(books):
+        argv = ["plan", "importer", str(book), *flags, "--source", "demo", "--utilisateur", f"u{i}"]
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    GATE_SCRIPT,
+                    str(ready[i]),
+                    str(gate),
+                    *argv,
+                    "--base",
+                    base,
+                ],
+                cwd=repo,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     deadline = time.monotonic() + 120
     while not all(r.exists() for r in ready) and time.monotonic() < deadline:
         time.sleep(0.01)  # every process has imported the library and waits at the gate
@@ -319,3 +318,22 @@ def test_the_same_workbook_imported_twice_at_once_succeeds_twice(engine, plan_db
         fiche = service.get_fiche(s, service.get_ctg(s, "CTG-TEST"), "1.1")
         assert (fiche.pilot, fiche.version) == ("Pilote commun", 2)
         assert service.fiche_conflicts(s, fiche) == []
+
+
+def test_two_first_imports_into_a_new_database(plan_db_url, plan_sample, tmp_path):
+    """Two processes open a new, empty database at the same instant: both see no schema and
+    migrate, both create the CTG. The schema is made once, the CTG once; the other one is told
+    in French that the CTG exists already."""
+    book = excel.write_workbook(plan_sample, tmp_path / "plan.xlsx")
+    results = _race(tmp_path, plan_db_url, [book, book], "new", update=False)
+    for _code, stdout, stderr in results:
+        assert not any(w in stdout + stderr for w in FOREIGN), stderr
+    assert sorted(code for code, _, _ in results) == [0, 1], results
+    win = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+    assert "CTG « CTG-TEST » créée." in results[win][1]
+    assert results[1 - win][2].startswith("Erreur : La CTG « CTG-TEST » existe déjà dans la base.")
+    engine = db.open_database(plan_db_url)
+    assert db.stored_revision(engine) == "0001"
+    with db.session_scope(engine=engine) as s:
+        assert [c.code for c in service.list_ctgs(s)] == ["CTG-TEST"]
+        assert len(service.get_ctg(s, "CTG-TEST").fiches) == 2
