@@ -66,9 +66,20 @@ peuplées.""",
         """## 2. Petite enfance
 
 Le taux de couverture global compte les places d'accueil formel (EAJE, assistantes
-maternelles, garde à domicile, école à 2 ans) pour 100 enfants de moins de 3 ans. Pour les
-communes de moins de 10 000 habitants, la Cnaf ne publie que le total de l'EPCI : les places
-y sont réparties au prorata des enfants, et ces valeurs sont signalées comme estimées.""",
+maternelles, garde à domicile, école à 2 ans) de décembre de l'année N pour 100 enfants de
+moins de 3 ans au 1er janvier N+1 (méthode de l'Onape), jamais les enfants d'un recensement
+plus ancien. Là où la Cnaf publie le taux (EPCI, communes de plus de 10 000 habitants,
+département, France), le taux publié est le chiffre affiché, comparé aux taux publiés ; le taux
+recalculé par l'outil est donné à côté (colonne « Valeur recalculée ») et se compare aux taux
+recalculés. Pour le recalcul, les enfants au 1er janvier N+1 sont ceux du recensement de cette
+date quand il est chargé, sinon les naissances domiciliées des années N−2, N−1 et N (état
+civil) multipliées par un facteur propre à la commune (décès et migrations avant 3 ans, estimé
+sur les recensements). Pour les communes de moins de 10 000 habitants, la Cnaf ne publie que
+le total de l'EPCI : les places y sont réparties au prorata des enfants, et ces valeurs sont
+signalées comme estimées.
+
+Les obligations du service public de la petite enfance (plus bas) suivent la population totale
+des populations légales de l'Insee : strictement plus de 3 500 et plus de 10 000 habitants.""",
     ),
     ("code", 'print(diag.theme_summary("petite_enfance"))'),
     ("code", 'charts.svg(diag.time_series_chart("taux_couverture_global"))'),

@@ -47,6 +47,7 @@ Layer « données »: imports socle (errors, geo, errors.LoadReport).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -599,7 +600,9 @@ def estimate_under3(
     wanted = [y for y in wanted if y >= census[0]]
     if not wanted:
         return _empty_obs(), report
-    proj = project_history(history, epci, max(max(wanted), census[-1]), shrinkage=shrinkage)
+    with warnings.catch_warnings():  # communes without births: NaN means, by design
+        warnings.simplefilter("ignore", RuntimeWarning)
+        proj = project_history(history, epci, max(max(wanted), census[-1]), shrinkage=shrinkage)
     values = proj.values[BANDS[0]].reindex(columns=wanted)
     communes = values.index
     observed = bands.pivot_table(index="commune", columns="annee", values="valeur", aggfunc="sum")

@@ -175,10 +175,21 @@ def _summary(table: pd.DataFrame, level: str, name: str, n_communes: int) -> str
                 f" Taux de couverture global en {int(r['annee'])} : "
                 f"{format_value(ind, r['valeur'])}"
             )
-            refs = []
+            # like with like: a published headline beside published references, a recomputed
+            # one beside the recomputed département (France is only known as published)
+            published = r.get("source_valeur") == "publiée"
+            refs = ["taux publié par la Cnaf" if published else "taux recalculé"]
             if level not in ("departement", "region") and not _nan(r["valeur_departement"]):
                 refs.append(f"département : {fr_number(r['valeur_departement'], 1)}")
-            if not _nan(r["valeur_france"]):
+            if published and not _nan(r["valeur_france"]):
                 refs.append(f"France : {fr_number(r['valeur_france'], 1)}")
-            text += f" ({' ; '.join(refs)})." if refs else "."
+            text += f" ({' ; '.join(refs)})."
+            calc = r.get("valeur_calculee")
+            if published and not _nan(calc):
+                dep_calc = r.get("valeur_departement_calculee")
+                text += f" Taux recalculé par l'outil : {fr_number(calc, 1)}" + (
+                    f" (département : {fr_number(dep_calc, 1)})."
+                    if level not in ("departement", "region") and not _nan(dep_calc)
+                    else "."
+                )
     return text

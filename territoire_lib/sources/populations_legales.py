@@ -105,8 +105,7 @@ def _commune_codes(frame: pd.DataFrame, issues: IssueCollector) -> pd.Series:
     for idx in bad_overseas[bad_overseas].index[:50]:
         issues.add(
             f"{quote(com.loc[idx])} dans le département {dep.loc[idx]}",
-            f"un code commune de 2 chiffres, ou de 3 chiffres commençant par "
-            f"{dep.loc[idx][2]}",
+            f"un code commune de 2 chiffres, ou de 3 chiffres commençant par {dep.loc[idx][2]}",
             line=int(frame.at[idx, LINE]),
             column="CODCOM",
         )
@@ -146,7 +145,8 @@ def read_populations_legales(
     frame["commune"] = _commune_codes(frame, issues)
     issues.raise_if_any()
     check_commune_codes(frame["commune"], issues, "CODCOM", frame[LINE])
-    check_unique(frame, ["commune"], issues, "commune")
+    # a repeated commune is reported on the file's column (CODCOM), with the full code
+    check_unique(frame.assign(CODCOM=frame["commune"]), ["CODCOM"], issues, "commune")
     values = {}
     for col in LEGALES_VARIABLES:
         values[col], _ = to_number(frame, col, issues, allow_empty=False)

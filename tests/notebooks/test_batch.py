@@ -65,14 +65,28 @@ def _xlsx_values(path: Path) -> dict:
 
 
 def _coverage_by_hand(demo, code: str) -> float:
-    # taux de couverture global of an EPCI: the sum of its communes' places (CAF year 2023, the
-    # latest) over the sum of their children under 3 at the 2021 census (the latest not after
-    # 2023), times 100 — a ratio of sums, never an average of commune rates.
+    # taux de couverture global of an EPCI, recomputed: the sum of its communes' places (CAF
+    # year 2023, the latest) over the sum of their children under 3 on 1 January 2024 (Onape
+    # method), times 100 — a ratio of sums, never an average of commune rates.
     obs = demo.observations
     members = obs["commune"].isin(demo.geography.members(code))
     places = obs.loc[members & (obs["variable"] == "places_total") & (obs["annee"] == 2023)]
-    kids = obs.loc[members & (obs["variable"] == "pop_0_2") & (obs["annee"] == 2021)]
+    kids = obs.loc[members & (obs["variable"] == "enfants_0_2_estimes") & (obs["annee"] == 2024)]
     return 100 * places["valeur"].sum() / kids["valeur"].sum()
+
+
+def _published_rate(code: str) -> float:
+    # the rate the Cnaf publishes for the EPCI in 2023, read from txcouv_pe_epci.csv: the
+    # headline figure, the recomputed one beside it
+    import csv
+
+    from territoire_lib.dataset import DEMO_DIR
+
+    with open(DEMO_DIR / "txcouv_pe_epci.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    return next(
+        float(r["txcouv_epci"]) for r in rows if r["numepci"] == code and r["annee"] == "2023"
+    )
 
 
 def test_every_file_with_the_right_figures(first_run, demo, epcis):
@@ -92,11 +106,16 @@ def test_every_file_with_the_right_figures(first_run, demo, epcis):
             "territoire": code,
             "source": "demo",
         }
-        expected = _coverage_by_hand(demo, code)
+        recomputed = _coverage_by_hand(demo, code)
+        expected = _published_rate(code)
         rate = entry["chiffres_cles"]["taux_couverture_global"]
-        assert rate["annee"] == 2023 and rate["valeur"] == pytest.approx(expected, rel=1e-9)
+        assert rate["annee"] == 2023 and rate["valeur"] == expected
+        assert rate["source"] == "publiée"
+        assert rate["valeur_calculee"] == pytest.approx(recomputed, rel=1e-9)
         # the same figure, in French, in the notebook, the report and the index
         shown = f"{expected:.1f}".replace(".", ",")
+        beside = f"{recomputed:.1f}".replace(".", ",")
+        assert f"recalculé : {beside}" in index
         nb = nbformat.read(paths["ipynb"], as_version=4)
         assert nb.metadata.papermill.parameters["territoire"] == code
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -110,6 +129,7 @@ def test_every_file_with_the_right_figures(first_run, demo, epcis):
         header = sheet[0]
         row = next(r for r in sheet if r[0] == "Taux de couverture global")
         assert row[header.index("Valeur")] == pytest.approx(expected, rel=1e-9)
+        assert row[header.index("Valeur recalculée")] == pytest.approx(recomputed, rel=1e-9)
 
 
 def test_report_is_offline_without_code(first_run, epcis):

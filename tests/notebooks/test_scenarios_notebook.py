@@ -73,7 +73,10 @@ def test_defaults_print_the_library_figures(tmp_path):
     assert a in text  # coverage trajectory, costs by funder, SPPE of scenario A
     assert b in text
     assert proposal in text
-    assert "61,9" in a  # the coverage of scenario A in 2029, as printed
+    # the coverage of scenario A in 2029, as printed: 2 117 places of December 2029 for the
+    # 3 368 children projected on 1 January 2030 (Onape method) = 62.86 → « 62,9 » (it was
+    # « 61,9 » with the children of 1 January 2029)
+    assert "2029    2\u202f117           15        3\u202f368        62,9" in a
     kinds = {k for c in nb.cells for o in c.get("outputs", []) for k in o.get("data", {})}
     assert "image/svg+xml" in kinds  # charts are static SVG
 
