@@ -133,7 +133,7 @@ def _headline_line(row: dict, ind) -> str:
             text += "."
     else:
         text = f"Taux recalculé{when} : la Cnaf ne publie pas ce territoire."
-    return f'<div class="tdb-ref" data-recalcule="1">{esc(text)}</div>'
+    return f'<div class="tdb-evol tdb-recalcule">{esc(text)}</div>'
 
 
 def cards_html(rows: pd.DataFrame, catalogue) -> str:
