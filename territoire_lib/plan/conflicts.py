@@ -190,7 +190,8 @@ FAILED_TEXT = (
     "en écriture, et que le disque n'est pas plein."
 )
 DETAIL = " Détail technique, pour le service informatique : {detail}"
-_RACE_SQLSTATES = {"40001", "40P01", "23505"}  # serialization, deadlock, unique violation
+# serialization failure, deadlock, unique violation, foreign key violation
+_RACE_SQLSTATES = {"40001", "40P01", "23505", "23503"}
 _BUSY_SQLSTATES = {"55P03", "57014"}  # lock not available, statement/lock timeout
 
 
@@ -221,8 +222,14 @@ def _detail(exc: BaseException) -> str:
 
 def is_race(exc: BaseException) -> bool:
     """True for a write that lost a race: running it again on the new state may succeed."""
-    if isinstance(exc, StaleDataError | IntegrityError):
+    if isinstance(exc, StaleDataError):
         return True
+    if isinstance(exc, IntegrityError):  # a row created twice, or its parent deleted meanwhile
+        code = getattr(exc.orig, "sqlstate", None)
+        if code is not None:
+            return code in _RACE_SQLSTATES
+        text = str(exc.orig)
+        return "UNIQUE constraint failed" in text or "FOREIGN KEY constraint failed" in text
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig

@@ -263,3 +263,43 @@ def test_an_old_schema_is_still_upgraded(plan_sqlite_url):
     db.dispose_engines()
     with pytest.raises(DatabaseError, match="n'est pas au format attendu"):
         db.open_database(plan_sqlite_url)
+
+
+# -- the words of each failure ------------------------------------------------------------------------
+def test_each_database_failure_has_its_french_words():
+    """Built as SQLAlchemy raises them (statement and parameters attached): the message never
+    shows them, and says what happened."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from territoire_lib.plan.conflicts import database_error, is_busy, is_race
+    from territoire_lib.plan.errors import ConcurrentWriteError
+
+    statement = "UPDATE fiche SET pilot=? WHERE fiche.id = ? AND fiche.version = ?"
+    params = ("Caf secrète", 7, 3)
+
+    def wrapped(kind, orig):
+        return kind(statement, params, orig)
+
+    cases = [
+        (StaleDataError("UPDATE statement on table 'fiche' expected to update 1 row(s)"),
+         ConcurrentWriteError, "au même moment"),
+        (wrapped(IntegrityError, sqlite3.IntegrityError("UNIQUE constraint failed: ctg.code")),
+         ConcurrentWriteError, "au même moment"),
+        (wrapped(OperationalError, sqlite3.OperationalError("database is locked")),
+         BusyError, "est occupée par un autre enregistrement"),
+        (wrapped(IntegrityError, sqlite3.IntegrityError("NOT NULL constraint failed: fiche.title")),
+         DatabaseError, "Détail technique, pour le service informatique : NOT NULL constraint"),
+        (wrapped(OperationalError, sqlite3.OperationalError("disk I/O error")),
+         DatabaseError, "Détail technique, pour le service informatique : disk I/O error"),
+    ]  # fmt: skip
+    for exc, kind, words in cases:
+        error = database_error(exc, "/srv/ctg/plan.sqlite")
+        assert type(error) is kind, exc
+        message = str(error)
+        assert message.startswith("La base de données « /srv/ctg/plan.sqlite » ") or (
+            message.startswith("Une autre personne a enregistré dans la base « /srv/ctg/")
+        )
+        assert words in message
+        assert "UPDATE" not in message and "Caf secrète" not in message and "?" not in message
+    assert is_race(cases[1][0]) and not is_race(cases[3][0]) and is_busy(cases[2][0])
