@@ -173,7 +173,7 @@ def sensitivity(
             projection = None
             if g is not None:
                 members = central.demographie.communes
-                projection = project_children(territory, scenario.fin, communes=members, growth=g)
+                projection = project_children(territory, scenario.fin + 1, communes=members, growth=g)  # fmt: skip
             res = simulate(territory, varied, perimetre=perimetre, params=params, projection=projection)  # fmt: skip
             results.append(res.indicateurs()[indicateur])
         rows.append(
