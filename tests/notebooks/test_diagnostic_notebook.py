@@ -40,7 +40,7 @@ def test_committed_without_outputs_and_with_a_parameters_cell():
     assert params[0].source.splitlines() == [
         'territoire = "296000011"',
         "annee = None",
-        'source = "demo"',
+        'source = ""',  # empty: the active source (`territoire source`)
     ]
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     # charts are static SVG (offline): no default CDN renderer

@@ -41,7 +41,7 @@ def test_committed_without_outputs_and_with_a_parameters_cell():
         'territoire = "296000011"',
         'scenario = "data/scenarios/scenario_a.yaml"',
         'scenario_b = "data/scenarios/scenario_b.yaml"',
-        'source = "demo"',
+        'source = ""',  # empty: the active source (`territoire source`)
         "budget_investissement = 600000",
         "budget_fonctionnement = 60000",
     ]
