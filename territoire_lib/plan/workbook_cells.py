@@ -238,7 +238,9 @@ class _SheetReader:
         self.issues: list[Issue] = []
 
     def add(self, sheet: str | None, found: str, expected: str, line=None, column=None) -> None:
-        self.issues.append(SheetIssue(self.file, found, expected, line, column, sheet))
+        self.issues.append(
+            SheetIssue(self.file, found, expected, line=line, column=column, sheet=sheet)
+        )
 
     # workbook and sheets ---------------------------------------------------------------------
     def open(self):
