@@ -6,7 +6,8 @@ the periodic revision and the documented end of a value that decide when a value
 forward, the included bound of tranches) and :func:`load_parameters`, cached, which raises one
 French `DataError` listing every problem with its file, line and key.
 
-Layer « règles »: imports the socle (``errors``), :mod:`.base` and :mod:`.parameters`.
+Layer « règles »: imports the socle (``errors``, ``input_limits``, ``yaml_lines``: the bounded
+YAML reading shared by every reader), :mod:`.base` and :mod:`.parameters`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 from ..errors import DataError, Issue, quote
+from ..input_limits import YAML, read_bounded
+from ..yaml_lines import bounded_loader, single_node
 from .base import STATUTS, RulesError, _is_number, _nfc, parse_date
 from .parameters import BOUNDS, REVISIONS, Parameter, ParameterSet, _Entry
 
@@ -54,10 +57,22 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _line_index(text: str) -> dict[tuple[str, ...], int]:
-    """1-based line of every key (and list item) of a YAML document, by key path."""
+def _read_yaml(text: str, rel: str) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The document and the 1-based line of every key (and list item), by key path; read
+    through the bounded part shared by every YAML reader (:mod:`territoire_lib.yaml_lines`:
+    size cap, alias bombs, depth)."""
+    loader = bounded_loader(text, rel, _Loader)
+    try:
+        root = single_node(loader, rel)
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, _line_index(root)
+
+
+def _line_index(root: yaml.Node | None) -> dict[tuple[str, ...], int]:
+    """1-based line of every key (and list item) of a composed YAML document, by key path."""
     index: dict[tuple[str, ...], int] = {}
-    root = yaml.compose(text, Loader=_Loader)
 
     def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -195,12 +210,15 @@ def _parse_file(path: Path, directory: Path) -> tuple[Parameter | None, list[Iss
     rel = path.relative_to(directory).as_posix()
     name = rel.removesuffix(".yaml").replace("/", ".")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, YAML, rel).decode("utf-8")
+    except DataError as exc:  # not a regular file, or over the YAML size cap
+        return None, exc.issues
     except UnicodeDecodeError:
         return None, [Issue(rel, "un caractère non UTF-8", "un fichier YAML encodé en UTF-8")]
     try:
-        data = yaml.load(text, Loader=_Loader)
-        lines = _line_index(text)
+        data, lines = _read_yaml(text, rel)
+    except DataError as exc:
+        return None, exc.issues
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "syntaxe invalide"

@@ -2,7 +2,8 @@
 with more levers or other hypotheses), :func:`load_scenario` (French errors naming the line),
 :func:`save_scenario` (atomic, never replacing a file unless asked) and :func:`resolve_path`.
 
-Layer: scénarios. Imports the core layer (errors, files) and :mod:`.schema`, :mod:`.validate`.
+Layer: scénarios. Imports the core layer (errors, files, input_limits) and :mod:`.schema`,
+:mod:`.validate`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 
 from ..errors import DataError, Issue
 from ..files import usual_mode
+from ..input_limits import YAML, read_bounded
 from .schema import (
     _LEVER_KEYS,
     _REQUIRED_TOP,
@@ -38,6 +40,7 @@ from .validate import (
     _found,
     _horizon,
     _hypotheses,
+    _kind,
     _levers,
     _Number,
     _read_yaml,
@@ -149,10 +152,8 @@ def _from_document(
 ) -> Scenario:
     chk = _Checker(file, lines)
     chk.issues.extend(issues_in or [])
-    if not isinstance(data, Mapping):
-        chk.add(
-            (), _found(data), "un scénario YAML : nom, territoire, annee_base, horizon, leviers"
-        )
+    if not isinstance(data, Mapping):  # not a scenario: its content is never shown
+        chk.add((), _kind(data), "un scénario YAML : nom, territoire, annee_base, horizon, leviers")
         raise DataError(chk.issues)
     data = dict(data)
     chk.keys((), data, TOP_KEYS, "clés possibles")
@@ -224,8 +225,8 @@ def load_scenario(path: str | Path) -> Scenario:
     name = p.name
     if not p.exists():
         raise ScenarioError(f"Fichier de scénario introuvable : « {path} ».")
-    try:
-        text = p.read_text(encoding="utf-8")
+    try:  # a regular file under the YAML size cap (an upload as well as a file)
+        text = read_bounded(p, YAML, name).decode("utf-8")
     except UnicodeDecodeError:
         raise DataError(
             Issue(name, "un caractère non UTF-8", "un fichier YAML encodé en UTF-8")

@@ -5,7 +5,8 @@ readers of the horizon, hypotheses, co-financings and levers.
 Builds no :class:`~territoire_lib.scenario.spec.Scenario`: :mod:`.spec` assembles the checked
 parts.
 
-Layer: scénarios. Imports the core layer (errors, geo), :mod:`territoire_lib.rules` (the
+Layer: scénarios. Imports the core layer (errors, geo, yaml_lines: the bounded YAML reading
+shared by every reader), :mod:`territoire_lib.rules` (the
 allowed gestionnaires and tranches) and :mod:`.schema`.
 """
 
@@ -23,6 +24,7 @@ import yaml
 from .. import rules
 from ..errors import Issue, quote
 from ..geo import COMMUNE_CODE_PATTERN
+from ..yaml_lines import bounded_loader, single_node
 from .schema import (
     _ALSH_KEYS,
     _LEVER_KEYS,
@@ -66,11 +68,11 @@ if getattr(yaml, "__with_libyaml__", False):
 def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int], list[Issue]]:
     """The document (mapping keys as written, scalars typed, with `.raw` kept for codes), the
     line of every key / list item by path, and the duplicate keys found."""
-    loader = _Loader(text)
+    loader = bounded_loader(text, file, _Loader)  # size, alias bombs, depth: yaml_lines
     lines: dict[tuple, int] = {}
     issues: list[Issue] = []
     try:
-        node = loader.get_single_node()
+        node = single_node(loader, file)
 
         def build(n: yaml.Node, path: tuple) -> Any:
             if isinstance(n, yaml.MappingNode):
@@ -248,6 +250,18 @@ def _found(x: Any) -> str:
     if isinstance(x, list):
         return "une liste"
     return quote(x)
+
+
+def _kind(x: Any) -> str:
+    """What a document that is not a scenario is, without showing its content (it may be any
+    file: a password file read as YAML is one long text)."""
+    if x is None:
+        return "un document vide"
+    if isinstance(x, list):
+        return "une liste, pas une table de clés"
+    if isinstance(x, _Number | bool):
+        return "une valeur seule, pas une table de clés"
+    return "un texte, pas une table de clés (ce fichier n'est pas un scénario)"
 
 
 def _horizon(chk: _Checker, raw: Any, base: int | None) -> tuple[int | None, int | None]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,9 +31,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Issue, IssueCollector, quote
+from ..input_limits import DATA, read_bounded
 
 LINE = "_ligne"  # column holding the 1-based line number of each row in its file
 OBS_COLUMNS = ["commune", "annee", "variable", "valeur", "statut"]
@@ -177,18 +180,18 @@ def _decode_as(raw: bytes, name: str, codec: str, how: str) -> str:
         ) from None
 
 
-def decode_file(path: Path, encoding: str | None = None) -> tuple[str, str]:
+def decode_file(path: Path, encoding: str | None = None, kind: str = DATA) -> tuple[str, str]:
     """The text of a file and the codec used: ``encoding`` when given, else detected.
 
     Detected: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 (Excel's
     « CSV (séparateur : point-virgule) » on a French Windows). Refused, as truly ambiguous or
     unreadable: a file mixing UTF-8 and Windows-1252 accents, bytes valid in neither, an Excel
-    workbook renamed ``.csv``, UTF-16 without a BOM.
+    workbook renamed ``.csv``, UTF-16 without a BOM. The bytes are read with
+    :func:`~territoire_lib.input_limits.read_bounded`: a device, a pipe or a folder, and a file
+    over the size cap of ``kind`` (data files, or YAML for a manifest), are refused unread.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(Issue(path.name, "aucun fichier à cet emplacement", "un fichier lisible"))
-    raw = path.read_bytes()
+    raw = read_bounded(path, kind)
     name = path.name
     if encoding is not None:
         codec = ENCODING_ALIASES.get(encoding.lower(), encoding)
@@ -275,7 +278,8 @@ def detect_separator(
     found in it; else the one giving the required columns; else the one giving every one of
     the first lines as many fields as the header; else ``expected`` if it is among them.
     None when truly ambiguous or when the header has no separator at all."""
-    lines = text.splitlines()
+    lines = list(itertools.islice(io.StringIO(text), 51))  # the header and 50 lines at most
+    lines = [ln.rstrip("\r\n") for ln in lines]
     header = lines[0] if lines else ""
     found = [s for s in SEPARATORS if len(_fields(header, s)) > 1]
     if len(found) <= 1:
@@ -339,52 +343,234 @@ def read_delimited(
         found = (
             f"le séparateur {SEPARATOR_NAMES[other[0]]}"
             if other
-            else f"une ligne d'en-tête sans séparateur ({quote(header)})"
+            else "une première ligne sans séparateur (ce n'est pas un fichier de ce type, ou "
+            "pas un fichier délimité : son contenu n'est pas affiché)"
         )
         how = " déclaré dans le manifeste" if declared.separator else ""
         issues.add(found, f"le séparateur {SEPARATOR_NAMES[chosen]}{how}", line=1)
         issues.raise_if_any()
     _log(DialectRead(path.name, codec, chosen, sep, declared.separator is not None))
     sep = chosen
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_MINIMAL,
-            engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if match:
-            expected, line, saw = match.groups()
-            issues.add(
-                f"{saw} champs",
-                f"{expected} champs comme dans l'en-tête (séparateur {SEPARATOR_NAMES[sep]})",
-                line=int(line),
-            )
-        else:
-            issues.add(quote(str(exc)), "un fichier CSV bien formé")
-        issues.raise_if_any()
-        raise  # pragma: no cover
+    records = _records(text, sep)
+    if records is None:  # quotes inside unquoted fields, or not closed: read as csv does
+        records = _records_slow(text, sep)
+    _check_field_counts(text, records, sep, issues)
+    frame = _parse(text, sep, records, issues)
+    if len(frame) != len(records.lines) - 1:  # a quote read differently: recount as csv does
+        records = _records_slow(text, sep)
+        _check_field_counts(text, records, sep, issues)
+        if len(frame) != len(records.lines) - 1:  # pragma: no cover - pandas and csv disagree
+            issues.add('des guillemets « " » mal appariés', "un fichier CSV bien formé")
+            issues.raise_if_any()
+    kept = ~records.blank[1:]
+    frame = frame.loc[kept].reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     if case_insensitive:
         lower = {c.lower(): c for c in frame.columns}
         frame = frame.rename(columns={lower[r.lower()]: r for r in required if r.lower() in lower})
     missing = [c for c in required if c not in frame.columns]
     for col in missing:
-        shown = ", ".join(frame.columns[:15])
         issues.add(
-            f"aucune colonne « {col} » (colonnes présentes : {shown})",
+            f"aucune colonne « {col} » ({shown_columns(list(frame.columns), required)})",
             f"la colonne « {col} »",
             line=1,
             column=col,
         )
     issues.raise_if_any()
-    frame[LINE] = range(2, len(frame) + 2)
+    frame[LINE] = records.lines[1:][kept].astype("int64")
     return frame
+
+
+def shown_columns(columns: list[str], expected: Iterable[str] = ()) -> str:
+    """« colonnes présentes : a, b… » for a header that looks like one (or shares a column
+    with ``expected``); otherwise a phrase that shows nothing of the file: a file of another
+    kind (a password file, a private table) never has its content echoed in an error."""
+    columns = [str(c) for c in columns if c != LINE]
+    if set(columns) & set(expected) or (
+        len(columns) > 1 and all(_HEADER_NAME.fullmatch(c.strip()) for c in columns)
+    ):
+        return "colonnes présentes : " + ", ".join(columns[:15])
+    return "aucune des colonnes attendues : ce fichier n'est pas du type attendu (son contenu n'est pas affiché)"
+
+
+# -- physical lines and fields of a delimited text -------------------------------------------------
+_HEADER_NAME = re.compile(r"[\w .'’()/+%-]{1,60}")
+_BLANK = (b" ", b"\t", b"\r")
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The records (rows, the header first) of a delimited text: the physical line where each
+    starts (1-based, counting every newline of the raw text, quoted ones included), its number
+    of fields, whether it is blank (skipped), and the line of a quote never closed."""
+
+    lines: np.ndarray
+    fields: np.ndarray
+    blank: np.ndarray
+    starts: np.ndarray  # offset of each record in the UTF-8 bytes (for the messages)
+    stops: np.ndarray
+    data: bytes
+    ends_with_newline: bool
+    unclosed: int | None = None
+
+
+def _records(text: str, sep: str) -> _Records | None:
+    """Vectorised split of ``text`` into records: newlines and separators inside a quoted
+    field (an odd number of quotes before them) are not structural. UTF-8 keeps the ASCII
+    bytes of newlines, quotes and separators out of every multibyte character. None when a
+    quote is not where a quoted field opens or closes (``12"5`` is text for pandas) or is
+    never closed: :func:`_records_slow` reads those."""
+    raw = text.encode("utf-8", errors="surrogatepass")
+    data = np.frombuffer(raw, dtype=np.uint8)
+    size = len(data)
+    newlines = np.flatnonzero(data == 10)
+    quotes = np.flatnonzero(data == 34)
+    seps = np.flatnonzero(data == ord(sep))
+
+    if len(quotes) and not _quotes_regular(data, quotes, ord(sep)):
+        return None
+
+    def outside(pos: np.ndarray) -> np.ndarray:
+        if not len(quotes):
+            return pos
+        return pos[(np.searchsorted(quotes, pos) & 1) == 0]
+
+    ends = outside(newlines)
+    structural = outside(seps)
+    starts = np.concatenate(([0], ends + 1)).astype(np.int64)
+    stops = np.concatenate((ends, [size])).astype(np.int64)
+    if len(starts) > 1 and starts[-1] >= size:  # the newline ending the last line
+        starts, stops = starts[:-1], stops[:-1]
+    lines = np.searchsorted(newlines, starts) + 1
+    fields = 1 + np.searchsorted(structural, stops) - np.searchsorted(structural, starts)
+    length = stops - starts
+    blank = length == 0
+    for i in np.flatnonzero((fields == 1) & (length > 0) & (length <= 64)):
+        blank[i] = not raw[starts[i] : stops[i]].strip(b" \t\r")
+    return _Records(lines, fields, blank, starts, stops, raw, raw.endswith(b"\n"))
+
+
+def _quotes_regular(data: np.ndarray, quotes: np.ndarray, sep: int) -> bool:
+    """Every quote opens a field (after a separator, a newline or at the start), closes one
+    (before a separator, a newline or the end) or is doubled inside one; and none is left
+    open."""
+    if len(quotes) % 2:
+        return False
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = np.where(opening > 0, data[np.maximum(opening - 1, 0)], 10)
+    after_pos = closing + 1
+    after = np.where(after_pos < len(data), data[np.minimum(after_pos, len(data) - 1)], 10)
+    # a doubled quote "" inside a field: a closing quote followed by an opening one
+    doubled_close = _contains(opening, closing + 1)
+    doubled_open = _contains(closing, opening - 1)
+    opens_ok = (before == sep) | (before == 10) | (opening == 0) | doubled_open
+    closes_ok = (after == sep) | (after == 10) | (after == 13) | doubled_close
+    return bool(opens_ok.all() and closes_ok.all())
+
+
+def _contains(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each of ``wanted``, whether it is in ``sorted_values`` (both sorted)."""
+    if not len(sorted_values):
+        return np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
+    return sorted_values[at] == wanted
+
+
+def _records_slow(text: str, sep: str) -> _Records:
+    """The same as :func:`_records`, record by record with :mod:`csv` (which reads a quote
+    inside an unquoted field as pandas does: as text). Used only when the two disagree."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    lines, fields, blank = [], [], []
+    previous = 0
+    for row in reader:
+        lines.append(previous + 1)
+        fields.append(len(row))
+        blank.append(not row or (len(row) == 1 and not row[0].strip()))
+        previous = reader.line_num
+    empty = np.zeros(len(lines), dtype=np.int64)
+    unclosed = None
+    if text.count('"') % 2 and lines and previous > lines[-1]:  # the last record ran to the end
+        unclosed = lines[-1]
+    return _Records(
+        np.array(lines, dtype=np.int64),
+        np.array(fields, dtype=np.int64),
+        np.array(blank, dtype=bool),
+        empty,
+        empty,
+        b"",
+        text.endswith("\n"),
+        unclosed,
+    )
+
+
+def _check_field_counts(text: str, records: _Records, sep: str, issues: IssueCollector) -> None:
+    """An issue per line (up to 50) whose number of fields differs from the header's, with its
+    physical line: a short line is never padded, a long one never cut."""
+    if records.unclosed is not None:
+        issues.add(
+            'un guillemet « " » ouvert et jamais refermé : tout le reste du fichier serait lu '
+            "comme un seul champ",
+            "des guillemets appariés (un champ entre guillemets se termine par un guillemet)",
+            line=records.unclosed,
+        )
+        issues.raise_if_any()
+    expected = int(records.fields[0])
+    bad = np.flatnonzero(~records.blank & (records.fields != expected))
+    bad = bad[bad > 0]
+    last = len(records.lines) - 1
+    name = SEPARATOR_NAMES[sep]
+    for i in bad[:50]:
+        found = int(records.fields[i])
+        text_found = f"{found} champ{'s' if found > 1 else ''}"
+        hint = ""
+        if records.data:
+            content = records.data[records.starts[i] : records.stops[i]].decode("utf-8", "replace")
+            try:
+                others = [
+                    s for s in SEPARATORS if s != sep and len(_fields(content, s)) == expected
+                ]
+            except csv.Error:
+                others = []
+            if others:
+                hint = (
+                    f" (cette ligne semble écrite avec le séparateur {SEPARATOR_NAMES[others[0]]})"
+                )
+        if not hint and i == last and found < expected and not records.ends_with_newline:
+            hint = " : la dernière ligne est incomplète (fichier tronqué ?)"
+        issues.add(
+            text_found + hint,
+            f"{expected} champs comme dans l'en-tête (séparateur {name}) ; une ligne trop "
+            "courte n'est jamais complétée, une ligne trop longue jamais coupée",
+            line=int(records.lines[i]),
+        )
+    issues.raise_if_any()
+
+
+def _parse(text: str, sep: str, records: _Records, issues: IssueCollector) -> pd.DataFrame:
+    """pandas' reading of the checked text: one row per record, blank lines included (they
+    are dropped by the caller, which knows their physical lines)."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_MINIMAL,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        if "EOF inside string" in str(exc):
+            issues.add(
+                'un guillemet « " » ouvert et jamais refermé',
+                "des guillemets appariés (un champ entre guillemets se termine par un guillemet)",
+                line=records.unclosed,
+            )
+        else:
+            issues.add("un fichier que pandas ne sait pas découper", "un fichier CSV bien formé")
+        issues.raise_if_any()
+        raise  # pragma: no cover
 
 
 def to_number(
@@ -410,13 +596,31 @@ def to_number(
     if decimal == ",":
         cleaned = cleaned.str.replace(",", ".", regex=False)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    bad = values.isna() & ~secret & ~empty
+    # « inf », « 1e999 », « nan »: never a count nor a rate (refused, not read as a number)
+    infinite = values.notna() & ~np.isfinite(values)
+    values = values.where(~infinite)
+    not_a_number = cleaned.str.lower().str.lstrip("+-").isin(["nan"]).fillna(False).astype(bool)
+    bad = values.isna() & ~secret & ~empty & ~infinite & ~not_a_number
     lines = frame[LINE] if LINE in frame else pd.Series(range(2, len(frame) + 2), frame.index)
     what = "un nombre" + (" (virgule décimale)" if decimal == "," else "")
     if markers:
         what += " ou un marqueur de secret (" + ", ".join(sorted(markers)) + ")"
     for idx in bad[bad].index[:50]:
         issues.add(quote(raw.loc[idx]), what, line=int(lines.loc[idx]), column=column)
+    for idx in infinite[infinite].index[:50]:
+        issues.add(
+            f"{quote(raw.loc[idx])} (une valeur infinie)",
+            "un nombre fini",
+            line=int(lines.loc[idx]),
+            column=column,
+        )
+    for idx in not_a_number[not_a_number].index[:50]:
+        issues.add(
+            f"« {raw.loc[idx]} » (« pas un nombre »)",
+            "un nombre fini" + (", une valeur vide" if allow_empty else ""),
+            line=int(lines.loc[idx]),
+            column=column,
+        )
     if not allow_empty:
         for idx in empty[empty].index[:50]:
             issues.add("une valeur vide", what, line=int(lines.loc[idx]), column=column)

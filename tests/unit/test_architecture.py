@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "variables",
             "geo",
             "files",
+            "input_limits",
             "notebook_display",
             "xlsx_cells",
             "yaml_lines",
