@@ -190,8 +190,9 @@ def folder_checksum(folder: Path, manifest: dict) -> str:
     for name in sorted(set(_files_of(manifest))):
         path = folder / name
         h.update(name.encode())
-        if path.exists():
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+        if path.exists():  # checked by the manifest: in the folder, regular, under the cap
+            with path.open("rb") as handle:  # hashed by blocks, never read whole in memory
+                h.update(hashlib.file_digest(handle, "sha256").digest())
     return h.hexdigest()[:16]
 
 

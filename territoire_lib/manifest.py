@@ -8,9 +8,13 @@ or a key written twice is an error, never silently ignored. Each error names the
 line, what was found, what is expected and an example, all in French.
 
 A manifest saved by a Windows editor in Windows-1252 is read like a CSV would be
-(:func:`territoire_lib.sources.reading.decode_file`) and noted in its load report.
+(:func:`territoire_lib.sources.reading.decode_file`) and noted in its load report. It is read
+with the YAML bounds (size cap, alias bombs: :mod:`territoire_lib.yaml_lines`), and every file
+it names must stay in its folder (:func:`check_paths`: no absolute path, no ``..``, no symbolic
+link leading out, regular files under the size cap only), checked at every load, before any
+file is read or hashed.
 
-Layer « données »: imports socle (errors, yaml_lines); sources (sources.reading).
+Layer « données »: imports socle (errors, input_limits, yaml_lines); sources (sources.reading).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, Issue, LoadReport, quote
+from .input_limits import DATA, YAML, OutsideFolder, check_regular, confine
 from .sources.reading import Dialect, decode_file
 from .yaml_lines import Lines, load_yaml
 
@@ -95,16 +100,82 @@ def load_manifest(folder: Path) -> Manifest:
                 "un fichier manifeste.yaml qui dit quel fichier est quoi (voir le README)",
             )
         )
+    try:  # the manifest itself: in its folder, a regular file under the YAML cap
+        confine(folder, MANIFEST_NAME)
+        check_regular(path, YAML)
+    except OutsideFolder as exc:
+        raise DataError(
+            Issue(MANIFEST_NAME, exc.found, "un manifeste enregistré dans le dossier des données")
+        ) from None
     stat = path.stat()
     checked = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    issues = check_paths(Path(folder), checked)
+    if issues:
+        raise DataError(issues)
     return copy.deepcopy(checked)
+
+
+def check_paths(folder: Path, checked: Manifest) -> list[Issue]:
+    """French issues for the files of the manifest that lead out of ``folder`` (absolute path,
+    ``..``, symbolic link), that are not regular files (a device such as ``/dev/zero``, a
+    pipe, a folder) or that are over the data size cap: each names the key and its line.
+    A missing file is left to the caller (« annoncé mais absent »)."""
+    issues: list[Issue] = []
+    for ref in dict.fromkeys(file_refs(checked.data)):
+        where = _file_key(checked.data.get("fichiers") or {}, ref.name, ("fichiers",))
+        line = _line(checked.lines, where) if where else checked.line_of(ref.name)
+        key = _key_text(where) if where else None
+        expected = (
+            "un fichier du dossier du manifeste, nommé sans chemin (ex. v_commune_2024.csv) ou "
+            "dans un sous-dossier (ex. insee/v_commune_2024.csv)"
+        )
+        try:
+            path = confine(folder, ref.name)
+        except OutsideFolder as exc:
+            issues.append(Issue(MANIFEST_NAME, exc.found, expected, line=line, key=key))
+            continue
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            check_regular(path, DATA, ref.name)
+        except DataError as exc:
+            issues.extend(
+                Issue(
+                    MANIFEST_NAME,
+                    f"pour « {ref.name} », {i.found}",
+                    i.expected,
+                    line=line,
+                    key=key,
+                )
+                for i in exc.issues
+            )
+    return issues
+
+
+def _file_key(value: Any, name: str, path: tuple) -> tuple | None:
+    """The path of keys under which the manifest names the file ``name``."""
+    if isinstance(value, str):
+        return path if value == name else None
+    if isinstance(value, dict):
+        if value.get("fichier") == name:
+            return (*path, "fichier")
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, sub in items:
+        found = _file_key(sub, name, (*path, key))
+        if found:
+            return found
+    return None
 
 
 @lru_cache(maxsize=16)
 def _checked(path_text: str, mtime_ns: int, size: int) -> Manifest:
     del mtime_ns, size  # only part of the cache key
     path = Path(path_text)
-    text, codec = decode_file(path)
+    text, codec = decode_file(path, kind=YAML)
     report = LoadReport("Manifeste", MANIFEST_NAME, rows_read=text.count("\n") + 1)
     if codec not in ("utf-8", "utf-8-sig"):
         report.note(
@@ -134,6 +205,18 @@ def validate(data: Any, lines: Lines, file: str = MANIFEST_NAME) -> list[Issue]:
                 file,
                 "un manifeste vide",
                 "une rubrique « fichiers » ; exemple : « fichiers: {cog_communes: "
+                "v_commune_2024.csv} »",
+                line=1,
+            )
+        ]
+    if not isinstance(data, dict):  # not a manifest: its content is never shown
+        return [
+            Issue(
+                file,
+                "un document YAML qui n'est pas une rubrique de clés ("
+                + ("une liste" if isinstance(data, list) else "un texte ou une valeur seule")
+                + ") : ce fichier n'est pas un manifeste",
+                "des clés « nom: », « fichiers: »… ; exemple : « fichiers: {cog_communes: "
                 "v_commune_2024.csv} »",
                 line=1,
             )
