@@ -221,3 +221,57 @@ def confine(folder: str | Path, name: str) -> Path:
     if resolved != root and root not in resolved.parents:
         raise OutsideFolder(f"le lien symbolique « {text} », qui mène hors du dossier des données")
     return path
+
+
+def check_archive(path: str | Path, kind: str = DATA, name: str | None = None) -> None:
+    """Refuse a zip container (an ``.xlsx`` workbook) whose members would unpack to more than
+    the cap of ``kind`` (a « zip bomb »), from the sizes its directory declares (Python's
+    :mod:`zipfile` never reads a member past its declared size). Not a zip: left to the
+    reader, which says so in French."""
+    import zipfile
+
+    path = Path(path)
+    name = name or path.name
+    limit = size_limit(kind)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if total > limit:
+        raise DataError(
+            Issue(
+                name,
+                f"un classeur qui, décompressé, ferait {size_text(total)} (au-delà de la taille "
+                f"maximale lue, {size_text(limit)})",
+                f"un classeur de {size_text(limit)} au plus une fois décompressé (variable "
+                f"d'environnement {ENV[kind]} pour relever la limite)",
+            )
+        )
+
+
+def gunzip_bounded(data: bytes, name: str, kind: str = DATA) -> bytes:
+    """Decompress gzip ``data``, refusing (French :class:`DataError`) an output over the cap
+    of ``kind`` without ever holding more than the cap in memory. ``OSError``/``EOFError``
+    for bytes that are not gzip, as :func:`gzip.decompress` does."""
+    import zlib
+
+    limit = size_limit(kind)
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise OSError(str(exc)) from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise DataError(
+            Issue(
+                name,
+                f"un fichier compressé qui, décompressé, dépasse la taille maximale lue "
+                f"({size_text(limit)})",
+                f"un fichier de {size_text(limit)} au plus une fois décompressé (variable "
+                f"d'environnement {ENV[kind]} pour relever la limite)",
+            )
+        )
+    if not inflater.eof:
+        raise EOFError("gzip stream truncated")
+    return out

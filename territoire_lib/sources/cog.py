@@ -8,7 +8,7 @@
 Both return plain frames whose codes are 5-character strings, plus a :class:`LoadReport`, and
 raise :class:`DataError` listing every problem (file, line, column, found, expected) in French.
 
-Layer « sources »: imports socle (errors, geo); its own layer (sources.reading).
+Layer « sources »: imports socle (errors, geo, input_limits); its own layer (sources.reading).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import DataError, Issue, IssueCollector, LoadReport, quote
 from ..geo import NO_EPCI, check_commune_codes, departement_of
+from ..input_limits import check_archive, check_regular
 from .reading import LINE, check_unique, read_delimited, to_number
 
 COG_REQUIRED = ["TYPECOM", "COM", "REG", "DEP", "LIBELLE"]
@@ -182,8 +183,8 @@ def _open_workbook(path: Path):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    if not path.exists():
-        raise DataError(Issue(path.name, "aucun fichier à cet emplacement", "un fichier lisible"))
+    check_regular(path)  # a regular file under the size cap, not a device or a pipe
+    check_archive(path)  # nor a « zip bomb »
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):

@@ -13,13 +13,12 @@ What the loader guarantees (data-formats.md §5, tech-notes.md pitfall 9):
 Problems in the file raise :class:`DataError`; a GeoJSON has no meaningful line numbers once
 parsed, so issues name the feature (« objet n° 12 », counted from 1).
 
-Layer « sources »: imports socle (errors, geo); its own layer (sources.reading).
+Layer « sources »: imports socle (errors, geo, input_limits); its own layer (sources.reading).
 """
 
 from __future__ import annotations
 
 import gc
-import gzip
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from ..geo import (
     is_arrondissement,
     valid_commune_codes,
 )
+from ..input_limits import gunzip_bounded, read_bounded
 from .reading import read_text
 
 DECIMALS = 5
@@ -80,10 +80,9 @@ def load_geojson(path: str | Path) -> dict:
     non-empty FeatureCollection. JSON syntax errors name the line and the character."""
     path = Path(path)
     if path.suffix.lower() == ".gz":
-        if not path.exists():
-            raise DataError(Issue(path.name, "aucun fichier à cet emplacement", "un fichier"))
+        compressed = read_bounded(path)  # regular, under the size cap
         try:
-            raw = gzip.decompress(path.read_bytes())
+            raw = gunzip_bounded(compressed, path.name)  # nor a « gzip bomb »
         except (OSError, EOFError):
             raise DataError(
                 Issue(path.name, "un fichier .gz illisible", "un GeoJSON compressé par gzip")

@@ -10,7 +10,7 @@ data-formats.md §4:
   the loader takes a column mapping (from the manifest) and maps raw classification values to
   the canonical ones of :data:`CLASSEMENTS`.
 
-Layer « sources »: imports socle (errors, geo); its own layer (sources.geometry,
+Layer « sources »: imports socle (errors, geo, input_limits); its own layer (sources.geometry,
 sources.reading).
 """
 
@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..errors import DataError, Issue, IssueCollector, LoadReport, TerritoireError, fmt_int, quote
 from ..geo import check_commune_codes, fold_arrondissements, is_arrondissement
+from ..input_limits import check_archive, check_regular
 from .geometry import (
     FeatureIssueCollector,
     feature_collection,
@@ -430,8 +431,8 @@ def read_xlsx(path: str | Path, *, skip: int = 0, sheet: str | None = None) -> p
     import openpyxl
 
     path = Path(path)
-    if not path.exists():
-        raise DataError(Issue(path.name, "aucun fichier à cet emplacement", "un fichier lisible"))
+    check_regular(path)  # a regular file under the size cap, not a device or a pipe
+    check_archive(path)  # nor a « zip bomb »
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
