@@ -11,7 +11,9 @@ folder and the source read when none is named (the active source) are those of
 folder are kept, older ones are pruned when a new one is written. Input files are only ever
 read. The manifest is checked against its published schema by :mod:`territoire_lib.manifest`
 (French errors naming the key and its line); a manifest may declare a file's encoding and
-separator, else they are detected (:mod:`.sources.reading`).
+separator, else they are detected (:mod:`.sources.reading`). Every value read is checked
+against the plausibility bounds of its variable (:mod:`.sources.plausibility`); counts of
+residents are compared with the commune's population (referential or census).
 
 Layer « données »: imports its own layer (active_source, manifest); socle (territoire_lib, errors,
 geo); sources (sources.cafdata,
@@ -41,6 +43,7 @@ from .active_source import cache_dir, prune_cache, resolve_source, unknown_terri
 from .errors import DataError, Issue, LoadReport, TerritoireError, fmt_int
 from .geo import NO_EPCI, Geography, Perimeter, departement_of
 from .sources import reading
+from .sources.plausibility import commune_populations, population_of
 from .sources.reading import STATUT_ESTIME, empty_observations, normalise_observations
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -212,6 +215,9 @@ class _Loader:
         self.files = manifest["fichiers"]
         self.issues: list[Issue] = []
         self.reports: list[LoadReport] = []
+        # commune → population, for the plausibility of counts of residents (set once the
+        # geography and the census are read: sources.plausibility)
+        self.population: pd.Series | None = None
         # encodings and separators the manifest declares ({fichier: …, encodage: …})
         self.declared = {
             self.folder / ref.name: ref.dialect
@@ -233,7 +239,7 @@ class _Loader:
         """Call a loader; keep its report, with how each file was read (encoding, separator);
         on DataError remember the issues and return None."""
         try:
-            with reading.dialects(self.declared) as read:
+            with reading.dialects(self.declared) as read, commune_populations(self.population):
                 result = func(*args, **kwargs)
         except DataError as exc:
             self.issues.extend(exc.issues)
@@ -342,10 +348,13 @@ class _Loader:
         known = set(geo.communes["code"])
         obs: list[pd.DataFrame] = []
         refs: list[pd.DataFrame] = []
+        referential = geo.communes.set_index("code")["population"]
+        self.population = population_of(referential, [])
         for name in _as_list(self.files.get("population_age")):
             res = self.run(insee.read_population_age, self.path(name), known_communes=known)
             if res:
                 obs.append(res[0])
+        self.population = population_of(referential, obs)
         for name in _as_list(self.files.get("familles")):
             res = self.run(insee.read_families, self.path(name), known_communes=known)
             if res:

@@ -1,13 +1,29 @@
-"""The observation variables every loader produces, with their French labels.
+"""The observation variables every loader produces, with their French labels and their
+plausibility bounds.
 
 Variables are *summable* counts unless ``summable`` is False (published rates and medians,
 kept as references, never summed across communes).
+
+Every variable carries the bounds a value read from a file is checked against
+(:mod:`territoire_lib.sources.plausibility` applies them, with the line and the column):
+``minimum`` and ``maximum`` (refused outside), ``commune_maximum`` (refused above, on a
+commune's row only: a count of France is larger), ``suspicious_above`` (kept but flagged « à
+vérifier », where the publisher's own data can exceed it: a coverage rate over 100),
+``at_most`` (a variable of the same row it cannot exceed: children under 3 within the
+population) and ``residents`` (people or households living in the commune: compared with its
+population). ``first_year`` is the first year its publisher published; no year after the
+current one is accepted either (:func:`year_range`). The bounds follow from the unit and the
+source (:data:`UNIT_BOUNDS`, :data:`FIRST_YEARS`, :data:`AT_MOST`), so a new variable gets
+them by its unit; ``data/README.md`` tables them.
 
 Layer « socle »: imports nothing from the library.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import math
 from dataclasses import dataclass
 
 
@@ -18,6 +34,14 @@ class Variable:
     unit: str
     source: str
     summable: bool = True
+    # plausibility bounds (filled from the unit and the source: see the module docstring)
+    minimum: float | None = None
+    maximum: float | None = None
+    commune_maximum: float | None = None
+    suspicious_above: float | None = None
+    at_most: str | None = None
+    residents: bool = False
+    first_year: int | None = None
 
 
 _V = Variable
@@ -227,3 +251,151 @@ PLACE_VARIABLES = [
 def label(name: str) -> str:
     v = VARIABLES.get(name)
     return v.label if v else name
+
+
+# -- plausibility bounds ------------------------------------------------------------------------
+# Counts of one commune: Paris, the largest, has 2.1 million inhabitants and 1.1 million
+# households; 25 000 births a year; about 60 000 childcare places.
+MAX_COMMUNE_PEOPLE = 3_000_000
+MAX_COMMUNE_BIRTHS = 100_000
+MAX_COMMUNE_PLACES = 500_000
+# unit → (minimum, maximum, commune_maximum, suspicious_above, residents)
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None, float | None, float | None, bool]] = {
+    "habitants": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "personnes": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "enfants": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "jeunes": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "ménages": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "familles": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "foyers": (0, None, MAX_COMMUNE_PEOPLE, None, True),
+    "naissances": (0, None, MAX_COMMUNE_BIRTHS, None, True),
+    # places may exceed the commune's children (a crèche serving its neighbours)
+    "places": (0, None, MAX_COMMUNE_PLACES, None, False),
+    # the Cnaf publishes coverage rates over 100 (4 EPCI): kept, flagged « à vérifier »;
+    # 10 000 would be 100 places per child
+    "places pour 100 enfants": (0, 10_000, None, 100, False),
+    "%": (0, 100, None, None, False),
+    "€": (0, 1_000_000, None, None, False),
+}
+# source → first year it published (its data before are refused as a wrong year)
+FIRST_YEARS = {
+    "Insee, RP": 2006,  # the first annual census results (RP 2006)
+    "Insee, populations légales": 2006,
+    "Insee, état civil": 1968,
+    "Insee, Filosofi": 2012,  # Filosofi replaced the RFL from the 2012 incomes
+    "Cnaf, Cafdata": 2009,  # the data.caf.fr communal series begin in 2009
+}
+# variable → variable of the same row it cannot exceed (same file, same year)
+AT_MOST: dict[str, str] = {
+    **{
+        v: "pop_totale"
+        for v in ("pop_0_2", "pop_3_5", "pop_6_10", "pop_11_17", "pop_18_24", "pop_65_plus")
+    },
+    "familles_monoparentales": "familles",
+    "couples_avec_enfants": "familles",
+    "menages_une_personne": "menages",
+    "personnes_seules_65_79": "pop_65_79",
+    "personnes_seules_80_plus": "pop_80_plus",
+    "menages_fiscaux": "personnes_menages_fiscaux",
+    "allocataires": "personnes_couvertes",
+    **{
+        v: "allocataires"
+        for v in (
+            "foyers_af",
+            "foyers_cf",
+            "foyers_asf",
+            "foyers_paje",
+            "foyers_ab",
+            "foyers_cmg",
+            "foyers_aide_logement",
+            "foyers_apl",
+            "foyers_als",
+            "foyers_alf",
+            "foyers_rsa",
+            "foyers_ppa",
+            "foyers_aah",
+            "foyers_aeeh",
+        )
+    },
+}
+# the populations themselves are not compared with the population
+_POPULATIONS = (
+    "pop_totale",
+    "pop_legale_municipale",
+    "pop_legale_comptee_a_part",
+    "pop_legale_totale",
+)
+
+
+def _with_bounds(v: Variable) -> Variable:
+    low, high, commune_high, suspicious, residents = UNIT_BOUNDS.get(
+        v.unit, (None, None, None, None, False)
+    )
+    first = next((y for src, y in FIRST_YEARS.items() if v.source.startswith(src)), None)
+    return dataclasses.replace(
+        v,
+        minimum=v.minimum if v.minimum is not None else low,
+        maximum=v.maximum if v.maximum is not None else high,
+        commune_maximum=v.commune_maximum if v.commune_maximum is not None else commune_high,
+        suspicious_above=v.suspicious_above if v.suspicious_above is not None else suspicious,
+        at_most=v.at_most or (AT_MOST.get(v.name) if AT_MOST.get(v.name) in VARIABLES else None),
+        residents=v.residents or (residents and v.name not in _POPULATIONS),
+        first_year=v.first_year or first,
+    )
+
+
+VARIABLES = {name: _with_bounds(v) for name, v in VARIABLES.items()}
+
+
+def latest_year() -> int:
+    """The last year a published value may concern: the current year (nothing is published
+    about a year to come)."""
+    return dt.date.today().year
+
+
+def year_range(name: str) -> tuple[int, int]:
+    """The years a value of ``name`` may concern: from its publisher's first year (1968 when
+    unknown) to the current year."""
+    v = VARIABLES.get(name)
+    return ((v.first_year if v and v.first_year else 1968), latest_year())
+
+
+def _n(value: float) -> str:
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def bounds_text(name: str, commune: bool = True) -> str:
+    """The plausible values of ``name`` in French (« un nombre de foyers entre 0 et
+    3 000 000 »), for the « attendu » of an error."""
+    v = VARIABLES.get(name)
+    if v is None:
+        return "un nombre fini"
+    high = v.commune_maximum if commune and v.commune_maximum is not None else v.maximum
+    unit = v.unit
+    if v.minimum is not None and high is not None:
+        return f"un nombre entre {_n(v.minimum)} et {_n(high)} {unit} ({v.label})"
+    if v.minimum is not None:
+        return f"un nombre positif ou nul de {unit} ({v.label})"
+    return f"un nombre fini ({v.label})"
+
+
+def unit_bounds(unit: str | None) -> tuple[float | None, float | None]:
+    """The plausible range of a value by its unit alone (a follow-up indicator of the CTG
+    plan): a rate « pour 100 … » or a percentage from 0 to 100, a count or an amount 0 or
+    more; (None, None) for a unit that says nothing."""
+    text = (unit or "").strip().lower()
+    if "pour 100" in text or text.startswith("%") or text.endswith("%"):
+        return 0.0, 100.0
+    counts = ("places", "enfants", "foyers", "familles", "personnes", "habitants", "ménages")
+    counts += ("jeunes", "naissances", "communes", "allocataires", "€", "euros", "heures")
+    if any(word in text for word in counts):
+        return 0.0, None
+    return None, None
+
+
+def plausible(value: float, low: float | None, high: float | None) -> bool:
+    """``value`` is finite and within ``[low, high]`` (a None bound is open)."""
+    if value is None or not math.isfinite(float(value)):
+        return False
+    return (low is None or value >= low) and (high is None or value <= high)

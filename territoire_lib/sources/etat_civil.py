@@ -20,7 +20,7 @@ Columns are found by name, in any order. Every problem is reported in French wit
 the line and the column.
 
 Layer « sources »: imports socle (errors, geo); its own layer (sources.reading,
-sources.insee).
+sources.insee, sources.plausibility: bounds of the counts, years of the publisher).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import pandas as pd
 from ..errors import IssueCollector, LoadReport, fmt_int, quote
 from ..geo import check_commune_codes, is_arrondissement
 from .insee import _fold_arm_observations
+from .plausibility import check_values, check_years
 from .reading import (
     LINE,
     STATUT_PUBLIE,
@@ -110,7 +111,10 @@ def read_births(
             line=int(frame.at[idx, LINE]),
             column="TIME_PERIOD",
         )
+    years = pd.to_numeric(frame["TIME_PERIOD"].where(~bad_year), errors="coerce")
+    check_years(frame, years, "TIME_PERIOD", issues, ["naissances"])
     values, _ = to_number(frame, "OBS_VALUE", issues, allow_empty=False)
+    check_values(frame, values, "OBS_VALUE", "naissances", issues, report, communes=frame["GEO"])
     fraction = values.notna() & (values != np.floor(values))
     for idx in fraction[fraction].index[:50]:
         issues.add(

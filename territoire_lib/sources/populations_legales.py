@@ -19,7 +19,7 @@ in force from 1 January 2025) is given by the manifest. Arrondissements are adde
 commune. Every problem is reported in French with the file, the line and the column.
 
 Layer « sources »: imports socle (errors, geo); its own layer (sources.reading,
-sources.insee).
+sources.insee, sources.plausibility).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import pandas as pd
 from ..errors import DataError, Issue, IssueCollector, LoadReport, fmt_int, quote
 from ..geo import check_commune_codes, is_arrondissement
 from .insee import _fold_arm_observations
+from .plausibility import check_values
 from .reading import (
     LINE,
     STATUT_PUBLIE,
@@ -150,6 +151,7 @@ def read_populations_legales(
     values = {}
     for col in LEGALES_VARIABLES:
         values[col], _ = to_number(frame, col, issues, allow_empty=False)
+        check_values(frame, values[col], col, LEGALES_VARIABLES[col], issues, report)
         fraction = values[col].notna() & (values[col] != np.floor(values[col]))
         for idx in fraction[fraction].index[:50]:
             issues.add(

@@ -6,7 +6,8 @@ nat) and their column stems, the published references at every level, the commun
 other communes pro rata of their children aged 0–2.
 
 Layer « sources »: imports the socle (:mod:`territoire_lib.errors`, :mod:`territoire_lib.geo`),
-:mod:`territoire_lib.sources.reading` and :mod:`.common`.
+:mod:`territoire_lib.sources.reading`, :mod:`territoire_lib.sources.plausibility` (bounds of
+rates and places, years of the publisher) and :mod:`.common`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ...geo import (
     departement_of,
     fold_arrondissements,
 )
+from ..plausibility import check_values, check_years
 from ..reading import (
     LINE,
     STATUT_ESTIME,
@@ -260,7 +262,8 @@ def _read_pe_file(
         frame["code"] = FRANCE_CODE
     report.rows_kept += len(frame)
 
-    frame["annee"] = _year_of_annee(frame, issues)
+    variables = list(columns.values())
+    frame["annee"] = check_years(frame, _year_of_annee(frame, issues), "annee", issues, variables)
     checkable = frame[frame["annee"].notna()]
     _check_unique(
         checkable, ["code", "annee"], issues, f"{level.niveau}-année", level.key or "annee"
@@ -270,6 +273,15 @@ def _read_pe_file(
         decimal = frame[[column, LINE]].copy()
         decimal[column] = decimal[column].astype("string").str.replace(",", ".", regex=False)
         out[variable], _ = to_number(decimal, column, issues)
+        check_values(  # bounds of the variable: a count over a commune's maximum on its rows
+            frame,
+            out[variable],
+            column,
+            variable,
+            issues,
+            report,
+            commune_rows=pd.Series(level.niveau == "commune", index=frame.index),
+        )
     if level.niveau == "commune" and "numepci" in frame.columns:
         epci = frame["numepci"].astype("string").str.strip()
         out["numepci"] = epci.where(epci.str.fullmatch(r"\d{9}").fillna(False).astype(bool))

@@ -5,7 +5,8 @@ Windows-1252 fallback, placeholder rows, and one rate per EPCI, département, r�
 (the most frequent value when the commune rows disagree).
 
 Layer « sources »: imports the socle (:mod:`territoire_lib.errors`, :mod:`territoire_lib.geo`),
-:mod:`territoire_lib.sources.reading` and :mod:`.common`.
+:mod:`territoire_lib.sources.reading`, :mod:`territoire_lib.sources.plausibility` (bounds of
+the rates, years of the publisher) and :mod:`.common`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from ...errors import IssueCollector, LoadReport, fmt_int, quote
 from ...geo import check_commune_codes, departement_of
+from ..plausibility import check_values, year_in_range, year_text
 from ..reading import LINE, read_delimited, to_number
 from .common import (
     FRANCE_CODE,
@@ -80,6 +82,13 @@ def read_tauxcouv_legacy(
             )
             issues.raise_if_any()
         year = int(match.group(1))
+    if not year_in_range(year, ["taux_couverture_publie"]):
+        issues.add(
+            f"l'année {year}",
+            year_text(["taux_couverture_publie"]),
+            column="annee" if annee is not None else "nom du fichier",
+        )
+        issues.raise_if_any()
     report = LoadReport(source=SOURCE_LEGACY, file=path.name)
     encoding = "utf-8-sig"
     try:
@@ -118,6 +127,7 @@ def read_tauxcouv_legacy(
     values = {}
     for column in rate_columns:
         values[column], _ = to_number(frame, column, issues, decimal=",")
+        check_values(frame, values[column], column, "taux_couverture_publie", issues, report)
     _check_unique(frame, ["code"], issues, "commune", column="NUM_COM")
     issues.raise_if_any()
 
