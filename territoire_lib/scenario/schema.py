@@ -155,6 +155,75 @@ _UNSOURCED_DEFAULTS = {
     "alsh": "ALSH : 800 heures par place, 4 €/h de coût, 0,80 €/h payés par les familles",
 }
 
+# -- bounds of the numbers a scenario holds -------------------------------------------------------
+# Checked by validate.py (a value out of bounds is a French issue naming its key and its line):
+# no infinite or absurd value reaches the simulation (10¹² places, 1e308 € would print
+# « inf € »). key → (low, high, strict_low, what is expected); a None bound is open.
+Bound = tuple[float | None, float | None, bool, str]
+MAX_PLACES_PER_LEVER = 5_000  # the largest crèches have about 150 places, an ALSH a few hundred
+MAX_ASSISTANTES_PER_LEVER = 1_000
+MAX_AMOUNT_PER_PLACE = 200_000.0  # € per place and year (a crèche place costs about 16 000 €)
+MAX_INVESTMENT_PER_PLACE = 500_000.0  # € per new place (about 20 000 to 40 000 €)
+MAX_HOURLY = 50.0  # € per hour (the PSU ceiling price is about 8 to 12 €/h)
+MAX_MONTHLY_INCOME = 100_000.0  # € per month (the Cnaf ceiling of resources is about 7 000 €)
+MAX_EXISTING_PLACES = 100_000  # places of a commune (Paris has about 60 000 childcare places)
+HYPOTHESIS_BOUNDS: dict[str, Bound] = {
+    "taux_occupation": (0, 1, True, "un taux entre 0 et 1 (0.70 pour 70 %)"),
+    "taux_facturation": (0, 3, True, "un taux positif jusqu'à 3 (1.08 pour 108 %)"),
+    "heures_ouverture_an": (0, 8784, True, "un nombre d'heures par an de 1 à 8 784 (ex. 2475)"),
+    "participation_horaire": (0, MAX_HOURLY, False, "un montant de 0 à 50 €/h"),
+    "ressources_mensuelles": (0, MAX_MONTHLY_INCOME, True, "un montant de 0 à 100 000 €/mois"),
+    "part_regime_general": (0, 1, False, "une part entre 0 et 1"),
+    "part_enfants_handicap": (0, 1, False, "une part entre 0 et 1 (0.03 pour 3 %)"),
+    "places_par_assistante": (0, 6, True, "un nombre de places entre 0 et 6"),
+    "revalorisation_couts": (-0.5, 0.5, False, "un taux annuel (0.02 pour +2 % par an)"),
+}
+# per-place amounts by mode (hypotheses cout_par_place, investissement_par_place; the
+# co-financings autres_par_place)
+AMOUNT_BOUNDS: dict[str, Bound] = {
+    "cout_par_place": (
+        0,
+        MAX_AMOUNT_PER_PLACE,
+        True,
+        "un coût de 0 à 200 000 € par place et par an",
+    ),
+    "investissement_par_place": (
+        0,
+        MAX_INVESTMENT_PER_PLACE,
+        False,
+        "un coût de 0 à 500 000 € par place",
+    ),
+    "autres_par_place": (
+        0,
+        MAX_AMOUNT_PER_PLACE,
+        False,
+        "un montant de 0 à 200 000 € par place et par an",
+    ),
+}
+ALSH_BOUNDS: dict[str, Bound] = {
+    "heures_par_place": (
+        0,
+        8784,
+        True,
+        "un nombre d'heures-enfants par place et par an, au plus 8 784",
+    ),
+    "cout_horaire": (0, MAX_HOURLY, True, "un coût de 0 à 50 €/h"),
+    "participation_horaire": (0, MAX_HOURLY, False, "un montant de 0 à 50 €/h"),
+    "part_heures_mercredi": (0, 1, False, "une part entre 0 et 1"),
+}
+# the optional numbers of one lever (its own cost, rates, family participation)
+LEVER_BOUNDS: dict[str, Bound] = {
+    "cout_par_place": AMOUNT_BOUNDS["cout_par_place"],
+    "investissement_par_place": AMOUNT_BOUNDS["investissement_par_place"],
+    "taux_occupation": HYPOTHESIS_BOUNDS["taux_occupation"],
+    "taux_facturation": HYPOTHESIS_BOUNDS["taux_facturation"],
+    "participation_horaire": HYPOTHESIS_BOUNDS["participation_horaire"],
+}
+SHARE_BOUND: Bound = (0, 1, False, "une part entre 0 et 1")
+GROWTH_BOUND: Bound = (-0.5, 0.5, False, "un taux annuel entre -0.5 et 0.5 (0.01 pour +1 % par an)")
+EXISTING_PLACES_BOUND: Bound = (0, MAX_EXISTING_PLACES, False, "un nombre de places de 0 à 100 000")
+YEAR_BOUND = (1990, 2100)
+
 TOP_KEYS = [
     "nom",
     "description",

@@ -23,6 +23,7 @@ import yaml
 
 from .. import rules
 from ..errors import Issue, quote
+from ..french import number
 from ..geo import COMMUNE_CODE_PATTERN
 from ..yaml_lines import bounded_loader, single_node
 from .schema import (
@@ -30,11 +31,21 @@ from .schema import (
     _LEVER_KEYS,
     _SHARE_KEYS,
     ACTIONS,
+    ALSH_BOUNDS,
+    AMOUNT_BOUNDS,
     DEFAULT_COFINANCEMENTS,
     DEFAULT_HYPOTHESES,
+    EXISTING_PLACES_BOUND,
+    GROWTH_BOUND,
+    HYPOTHESIS_BOUNDS,
+    LEVER_BOUNDS,
     LEVER_COLUMNS,
     LEVERS,
+    MAX_ASSISTANTES_PER_LEVER,
+    MAX_PLACES_PER_LEVER,
     PLACE_MODES,
+    SHARE_BOUND,
+    Bound,
     _deep_copy,
 )
 
@@ -180,12 +191,19 @@ class _Checker:
         ok = ok and math.isfinite(value)
         if ok and integer and float(value) != int(value):
             ok = False
+        bounded = ok  # a finite number of the right kind: out of bounds if refused below
         if ok and low is not None and (value <= low if strict_low else value < low):
             ok = False
         if ok and high is not None and value > high:
             ok = False
         if not ok:
-            self.add(path, _found(x), what)
+            non_finite = isinstance(value, float) and not math.isfinite(value)
+            found = _found(x)
+            if bounded:
+                found += ", hors des bornes plausibles"
+            elif non_finite:
+                found += " (pas un nombre fini)"
+            self.add(path, found, what)
             return None
         return int(value) if integer else float(value)
 
@@ -310,18 +328,7 @@ def _hypotheses(chk: _Checker, raw: Any) -> tuple[dict[str, Any], set[str]]:
         return hyp, set()
     chk.keys(root, raw, list(DEFAULT_HYPOTHESES), "hypothèses possibles")
     explicit = set()
-    numbers = {
-        # key: (low, high, strict_low, expected)
-        "taux_occupation": (0, 1, True, "un taux entre 0 et 1 (0.70 pour 70 %)"),
-        "taux_facturation": (0, 3, True, "un taux positif (1.08 pour 108 %)"),
-        "heures_ouverture_an": (0, 8784, True, "un nombre d'heures par an (ex. 2475)"),
-        "participation_horaire": (0, None, False, "un montant en €/h positif ou nul"),
-        "ressources_mensuelles": (0, None, True, "un montant en €/mois positif"),
-        "part_regime_general": (0, 1, False, "une part entre 0 et 1"),
-        "part_enfants_handicap": (0, 1, False, "une part entre 0 et 1 (0.03 pour 3 %)"),
-        "places_par_assistante": (0, 6, True, "un nombre de places entre 0 et 6"),
-        "revalorisation_couts": (-0.5, 0.5, False, "un taux annuel (0.02 pour +2 % par an)"),
-    }
+    numbers = HYPOTHESIS_BOUNDS  # key: (low, high, strict_low, expected), schema.py
     for key, value in raw.items():
         path = (*root, key)
         if key not in DEFAULT_HYPOTHESES:
@@ -338,7 +345,7 @@ def _hypotheses(chk: _Checker, raw: Any) -> tuple[dict[str, Any], set[str]]:
             got = chk.choice(path, value, rules.TRANCHES_TERRITOIRE, "une tranche")
         elif key in ("cout_par_place", "investissement_par_place"):
             modes = [m for m in PLACE_MODES]
-            got = _mode_map(chk, path, value, modes, strict=key == "cout_par_place")
+            got = _mode_map(chk, path, value, modes, AMOUNT_BOUNDS[key])
             if got is not None:
                 got = {**hyp[key], **got}
         elif key == "part_enfants_bas_revenus":
@@ -361,7 +368,7 @@ def _hypotheses(chk: _Checker, raw: Any) -> tuple[dict[str, Any], set[str]]:
 
 
 def _mode_map(
-    chk: _Checker, path: tuple, value: Any, modes: Sequence[str], strict: bool
+    chk: _Checker, path: tuple, value: Any, modes: Sequence[str], bound: Bound
 ) -> dict[str, float] | None:
     if not isinstance(value, Mapping):
         chk.add(path, _found(value), "une table par mode, ex. {creche_psu: 16000}")
@@ -370,14 +377,8 @@ def _mode_map(
     out = {}
     for mode, amount in value.items():
         if mode in modes:
-            got = chk.number(
-                (*path, mode),
-                amount,
-                0,
-                None,
-                strict_low=strict,
-                what="un montant en euros positif",
-            )
+            low, high, strict, what = bound
+            got = chk.number((*path, mode), amount, low, high, strict_low=strict, what=what)
             if got is not None:
                 out[mode] = got
     return out
@@ -391,7 +392,8 @@ def _share_map(chk: _Checker, path: tuple, value: Any, keys: Sequence[str]) -> d
     out = {}
     for mode, share in value.items():
         if mode in keys:
-            got = chk.number((*path, mode), share, 0, 1, what="une part entre 0 et 1")
+            low, high, _strict, what = SHARE_BOUND
+            got = chk.number((*path, mode), share, low, high, what=what)
             if got is not None:
                 out[mode] = got
     return out
@@ -403,12 +405,7 @@ def _alsh(chk: _Checker, path: tuple, value: Any) -> dict | None:
         return None
     chk.keys(path, value, _ALSH_KEYS, "clés possibles")
     out = _deep_copy(DEFAULT_HYPOTHESES["alsh"])
-    spec = {
-        "heures_par_place": (0, None, True, "un nombre d'heures-enfants par place et par an"),
-        "cout_horaire": (0, None, True, "un coût en €/h positif"),
-        "participation_horaire": (0, None, False, "un montant en €/h positif ou nul"),
-        "part_heures_mercredi": (0, 1, False, "une part entre 0 et 1"),
-    }
+    spec = ALSH_BOUNDS
     for key, raw in value.items():
         if key == "plan_mercredi":
             got = chk.boolean((*path, key), raw)
@@ -423,15 +420,15 @@ def _alsh(chk: _Checker, path: tuple, value: Any) -> dict | None:
 
 
 def _growth(chk: _Checker, path: tuple, value: Any) -> float | dict | None:
-    what = "un taux annuel entre -0.5 et 0.5 (0.01 pour +1 % par an)"
+    low, high, _strict, what = GROWTH_BOUND
     if isinstance(value, Mapping):
         out = {}
         for code, rate in value.items():
-            got = chk.number((*path, code), rate, -0.5, 0.5, what=what)
+            got = chk.number((*path, code), rate, low, high, what=what)
             if got is not None:
                 out[str(code)] = got
         return out
-    return chk.number(path, value, -0.5, 0.5, what=what + " ou une table par commune / EPCI")
+    return chk.number(path, value, low, high, what=what + " ou une table par commune / EPCI")
 
 
 def _commune_map(chk: _Checker, path: tuple, value: Any) -> dict | None:
@@ -441,7 +438,8 @@ def _commune_map(chk: _Checker, path: tuple, value: Any) -> dict | None:
     out = {}
     for code, places in value.items():
         c = chk.commune((*path, code), code)
-        got = chk.number((*path, code), places, 0, None, what="un nombre de places positif")
+        low, high, _strict, what = EXISTING_PLACES_BOUND
+        got = chk.number((*path, code), places, low, high, what=what)
         if c is not None and got is not None:
             out[c] = got
     return out
@@ -471,14 +469,14 @@ def _cofinancements(chk: _Checker, raw: Any) -> tuple[dict[str, Any], set[str]]:
     explicit = set()
     if "autres_par_place" in raw:
         modes = [m for m, k in LEVERS.items() if k.funding != "none"]
-        got = _mode_map(chk, (*root, "autres_par_place"), raw["autres_par_place"], modes, False)
+        bound = AMOUNT_BOUNDS["autres_par_place"]
+        got = _mode_map(chk, (*root, "autres_par_place"), raw["autres_par_place"], modes, bound)
         if got is not None:
             cof["autres_par_place"] = got
             explicit.add("autres_par_place")
     if "part_commune" in raw:
-        got = chk.number(
-            (*root, "part_commune"), raw["part_commune"], 0, 1, what="une part entre 0 et 1"
-        )
+        low, high, _strict, what = SHARE_BOUND
+        got = chk.number((*root, "part_commune"), raw["part_commune"], low, high, what=what)
         if got is not None:
             cof["part_commune"] = got
             explicit.add("part_commune")
@@ -528,14 +526,7 @@ def _levers(chk: _Checker, raw: Any, debut: int | None, fin: int | None) -> pd.D
             action = chk.choice((*path, "action"), item["action"], ACTIONS, "une action")
         row["action"] = action
         _lever_places(chk, path, item, kind, row)
-        optional = {
-            "cout_par_place": (0, None, True, "un coût en euros par place et par an positif"),
-            "investissement_par_place": (0, None, False, "un coût en euros par place positif"),
-            "taux_occupation": (0, 1, True, "un taux entre 0 et 1 (0.70 pour 70 %)"),
-            "taux_facturation": (0, 3, True, "un taux positif (1.08 pour 108 %)"),
-            "participation_horaire": (0, None, False, "un montant en €/h positif ou nul"),
-        }
-        for key, (low, high, strict, what) in optional.items():
+        for key, (low, high, strict, what) in LEVER_BOUNDS.items():
             if key in item:
                 row[key] = chk.number((*path, key), item[key], low, high, strict_low=strict, what=what)  # fmt: skip
         if "gestionnaire" in item:
@@ -569,7 +560,8 @@ def _lever_types(frame: pd.DataFrame) -> pd.DataFrame:
 def _lever_places(chk: _Checker, path: tuple, item: Mapping, kind: str | None, row: dict) -> None:
     has_places, has_am = "places" in item, "assistantes" in item
     positive = (
-        "un nombre entier de places positif ; pour fermer des places, écrire « action: fermer »"
+        f"un nombre entier de places de 1 à {number(MAX_PLACES_PER_LEVER)} par levier ; pour "
+        "fermer des places, écrire « action: fermer »"
     )
 
     def read(key: str, what: str) -> int | None:
@@ -578,8 +570,9 @@ def _lever_places(chk: _Checker, path: tuple, item: Mapping, kind: str | None, r
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             chk.add((*path, key), f"un nombre négatif ({_found(raw)})", what)
             return None
+        high = MAX_PLACES_PER_LEVER if key == "places" else MAX_ASSISTANTES_PER_LEVER
         return chk.number(
-            (*path, key), raw, 0, None, strict_low=True, integer=True, what=what.split(" ;")[0]
+            (*path, key), raw, 0, high, strict_low=True, integer=True, what=what.split(" ;")[0]
         )
 
     if kind == "rpe":
@@ -619,6 +612,7 @@ def _lever_places(chk: _Checker, path: tuple, item: Mapping, kind: str | None, r
     if has_am:
         row["assistantes"] = read(
             "assistantes",
-            "un nombre entier d'assistantes maternelles positif ; pour des départs, écrire "
+            "un nombre entier d'assistantes maternelles de 1 à "
+            f"{number(MAX_ASSISTANTES_PER_LEVER)} par levier ; pour des départs, écrire "
             "« action: fermer »",
         )
