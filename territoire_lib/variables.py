@@ -389,6 +389,8 @@ def unit_bounds(unit: str | None) -> tuple[float | None, float | None]:
         return 0.0, 100.0
     counts = ("places", "enfants", "foyers", "familles", "personnes", "habitants", "ménages")
     counts += ("jeunes", "naissances", "communes", "allocataires", "€", "euros", "heures")
+    counts += ("assistantes", "demandes", "actions", "démarches", "logements", "ateliers")
+    counts += ("bénéficiaires", "structures", "équipements", "séances", "participants")
     if any(word in text for word in counts):
         return 0.0, None
     return None, None

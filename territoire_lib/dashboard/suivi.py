@@ -228,11 +228,22 @@ class SuiviApp:
             tooltip="Enregistrer la valeur réalisée dans la base du plan",
         )
         self.save.layout = widgets.Layout(width="auto", align_self="flex-start")
+        # a value out of the plausible range of its unit is saved only once confirmed
+        self.confirm = widgets.Button(
+            description="Confirmer la valeur",
+            button_style="warning",
+            icon="check",
+            tooltip="Enregistrer telle quelle la valeur hors des bornes plausibles",
+        )
+        self.confirm.layout = widgets.Layout(width="auto", align_self="flex-start", display="none")
+        self.pending: tuple | None = None  # (indicator, year, value) awaiting a confirmation
         self.current = widgets.HTML()
         self.message = widgets.HTML()
         self.indicator.observe(self._on_form_key, names="value")
         self.value_year.observe(self._on_form_key, names="value")
         self.save.on_click(self._on_save)
+        self.confirm.on_click(self._on_confirm)
+        self.value.observe(lambda _c: self._ask_confirmation(None), names="value")
         box = widgets.VBox(
             [
                 widgets.HTML(
@@ -248,6 +259,7 @@ class SuiviApp:
                 self.user,
                 self.save,
                 self.message,
+                self.confirm,
             ]
         )
         box.add_class("sv-form")
@@ -482,6 +494,7 @@ class SuiviApp:
     # -- the entry form -------------------------------------------------------------------------
     def _on_form_key(self, _change=None) -> None:
         self.message.value = ""
+        self._ask_confirmation(None)
         self._show_current()
 
     def _stored(self, session, indicator_code: str, year: int):
@@ -531,9 +544,21 @@ class SuiviApp:
     def _on_save(self, _button=None) -> None:
         self.save_value()
 
-    def save_value(self) -> bool:
-        """Validate the form and save the value; a French message either way. True if saved."""
+    def _on_confirm(self, _button=None) -> None:
+        self.save_value(confirmed=True)
+
+    def _ask_confirmation(self, pending: tuple | None) -> None:
+        """Show the « Confirmer la valeur » button for ``pending`` (hide it for None)."""
+        self.pending = pending
+        self.confirm.layout.display = None if pending is not None else "none"
+
+    def save_value(self, confirmed: bool = False) -> bool:
+        """Validate the form and save the value; a French message either way. True if saved.
+        A value out of the plausible range of its unit (« valeur hors des bornes
+        plausibles ») is saved only with ``confirmed``, for the very indicator, year and
+        value that were shown for confirmation."""
         from ..plan import db, service
+        from ..plan.editing import OutOfBoundsValue
 
         self.message.value = '<span lang="fr">Enregistrement…</span>'
         try:
@@ -548,6 +573,7 @@ class SuiviApp:
                     f"future (au plus {this_year})."
                 )
             value = parse_value(self.value.value)
+            confirmed = confirmed and self.pending == (code, year, value)
             source = self.source.value.strip()
             if not source:
                 raise TerritoireError(
@@ -571,15 +597,23 @@ class SuiviApp:
                         f"{now} Vérifiez-la, puis cliquez de nouveau sur « Enregistrer la "
                         "valeur » pour la remplacer par la vôtre."
                     )
-                service.record_value(s, ind, year, value, source, user)
+                service.record_value(s, ind, year, value, source, user, confirmed=confirmed)
                 label = ind.label
+        except OutOfBoundsValue as exc:
+            self._ask_confirmation((code, year, value))
+            self.message.value = error_html(
+                f"{exc} Cliquez sur « Confirmer la valeur » pour l'enregistrer telle quelle."
+            )
+            return False
         except TerritoireError as exc:
+            self._ask_confirmation(None)
             self.message.value = error_html(str(exc))
             return False
         except Exception as exc:
             LOG.exception("suivi : enregistrement")
             self.message.value = error_html(french_message(exc, GENERIC_SAVE_ERROR))
             return False
+        self._ask_confirmation(None)
         self.value.value = ""
         self.reload()
         self.message.value = (

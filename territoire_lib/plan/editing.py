@@ -6,6 +6,9 @@ status, record realised values, evaluation answers and comité de pilotage decis
 with the losing version kept); the other functions only flush and the caller commits.
 The small checks of statuses, questions and themes (French errors) live here too.
 
+The bounds of a realised value (a finite number, a past year, the plausible range of its
+unit, confirmed when outside: :func:`check_value`) live here too.
+
 Layer: base partagée (``plan``). Imports the socle, ``indicators`` (the catalogue), and
 within ``plan`` :mod:`.errors`, :mod:`.models`, :mod:`.document`, :mod:`.reading` and
 :mod:`.conflicts`.
@@ -22,6 +25,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..french import auto_number
+from ..variables import latest_year, plausible, unit_bounds
 from .conflicts import _record_conflicts, commit
 from .document import (
     QUESTIONS,
@@ -429,6 +434,54 @@ def add_indicator(
     return ind
 
 
+class OutOfBoundsValue(PlanError):
+    """A realised value outside the plausible range of its indicator's unit (412,5 « places
+    pour 100 enfants »): saved only once the user confirms it (``confirmed=True``)."""
+
+    def __init__(self, message: str, low: float | None, high: float | None):
+        super().__init__(message)
+        self.low, self.high = low, high
+
+
+def check_value(indicator: FollowUpIndicator, year: int, value: float, confirmed: bool) -> None:
+    """Refuse a value that is not a finite number or whose year is not a past one
+    (:class:`PlanError`); ask for a confirmation (:class:`OutOfBoundsValue`) of a value out of
+    the plausible range of the indicator's unit (:func:`territoire_lib.variables.unit_bounds`:
+    0 to 100 for a rate « pour 100 … » or a percentage, 0 or more for a count), unless
+    ``confirmed``: a coverage rate may exceed 100, a typing slip should not pass unseen."""
+    label = indicator.label
+    if value is None or not math.isfinite(float(value)):
+        raise PlanError(
+            f"Valeur réalisée invalide pour l'indicateur « {label} » en {year} : "
+            f"« {value} ». Attendu un nombre fini."
+        )
+    last = latest_year()
+    if not 1990 <= int(year) <= last:
+        raise PlanError(
+            f"Année {year} invalide pour l'indicateur « {label} » : attendu une année de 1990 "
+            f"à {last} (une valeur réalisée ne date pas d'une année à venir)."
+        )
+    low, high = unit_bounds(indicator.unit)
+    if confirmed or plausible(value, low, high):
+        return
+    unit = f" {indicator.unit}" if indicator.unit else ""
+    expected = (
+        f"de {auto_number(low)} à {auto_number(high)}{unit}"
+        if low is not None and high is not None
+        else f"d'au moins {auto_number(low)}{unit}"
+        if low is not None
+        else f"d'au plus {auto_number(high)}{unit}"
+    )
+    raise OutOfBoundsValue(
+        f"Valeur hors des bornes plausibles pour l'indicateur « {label} » en {year} : "
+        f"{auto_number(value)}{unit}, alors qu'on attend une valeur {expected}. Confirmer ? "
+        "Si la valeur est juste, enregistrez-la de nouveau en la confirmant ; sinon "
+        "corrigez-la.",
+        low,
+        high,
+    )
+
+
 def record_value(
     session: Session,
     indicator: FollowUpIndicator,
@@ -438,12 +491,17 @@ def record_value(
     user: str,
     *,
     computed: bool = False,
+    confirmed: bool = False,
 ) -> RealisedValue:
     """Record (or correct) the realised value of an indicator for a year, with its source.
-    The previous value stays in the audit trail."""
+    The previous value stays in the audit trail. A value that is not finite, or of a year to
+    come, is refused; one out of the plausible range of the indicator's unit raises
+    :class:`OutOfBoundsValue` unless ``confirmed`` (values computed from the data were
+    checked when the data were loaded: they are not asked)."""
     _set_user(session, user)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise PlanError(f"Valeur manquante pour l'indicateur « {indicator.label} » en {year}.")
+    check_value(indicator, int(year), value, confirmed or computed)
     year = int(year)
     row = next((v for v in indicator.values if v.year == year), None)
     if row is None:
