@@ -11,7 +11,11 @@ Every reader returns observations in the long format of :mod:`.reading`
 :class:`DataError` listing every problem (file, line, column, found, expected) in French.
 Census counts are weighted estimates: they stay floats from the file to the sums.
 
-Layer « sources »: imports socle (errors, geo, variables); its own layer (sources.reading).
+Every value is checked against the plausibility bounds of its variable, every year against
+its publisher's years (:mod:`.plausibility`).
+
+Layer « sources »: imports socle (errors, geo, variables); its own layer (sources.reading,
+sources.plausibility).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from ..geo import (
     is_arrondissement,
 )
 from ..variables import VARIABLES
+from .plausibility import check_at_most, check_values, check_years, year_in_range, year_text
 from .reading import (
     LINE,
     OBS_COLUMNS,
@@ -319,6 +324,13 @@ def _read_rp_iris(
     issues = IssueCollector(path)
     yy, other_years = _detect_rp_year(frame.columns, letter, list(columns), issues)
     year = 2000 + int(yy)
+    if not year_in_range(year, list(columns.values())):
+        issues.add(
+            f"l'année {year} (colonnes préfixées « {letter}{yy}_ »)",
+            year_text(list(columns.values())),
+            line=1,
+        )
+        issues.raise_if_any()
     value_cols = {f"{letter}{yy}_{suffix}": var for suffix, var in columns.items()}
     # a missing column blocks only the indicators that need it (issue 13): noted, not fatal
     for col in [c for c in value_cols if c not in frame.columns]:
@@ -332,6 +344,10 @@ def _read_rp_iris(
     values = {
         col: _numbers(frame, col, issues, allow_empty=False)[0].to_numpy() for col in value_cols
     }
+    parsed = {col: pd.Series(v, index=frame.index) for col, v in values.items()}
+    for col, variable in value_cols.items():
+        check_values(frame, parsed[col], col, variable, issues, report, communes=frame["COM"])
+    check_at_most(frame, parsed, value_cols, issues)  # children within the population…
     issues.raise_if_any()
 
     wide = pd.DataFrame(values, index=frame.index)
@@ -425,9 +441,16 @@ def _filosofi_frame(
     out = pd.DataFrame({"commune": frame["CODGEO"].astype(str)}, index=frame.index)
     for variable, col in columns.items():
         values, secret = _numbers(frame, col, issues, secret_markers=SECRET_MARKERS)
+        check_values(frame, values, col, variable, issues, report, communes=frame["CODGEO"])
         out[variable] = values
         out[f"{variable}_secret"] = secret.to_numpy()
         report.secret_values += int(secret.sum())
+    check_at_most(  # households within persons
+        frame,
+        {col: out[v] for v, col in columns.items()},
+        {c: v for v, c in columns.items()},
+        issues,
+    )
     return out.reset_index(drop=True)
 
 
@@ -465,6 +488,9 @@ def read_filosofi_wide(
             raise DataError(found)
 
     years = {k: _filosofi_year(frames[k], paths[k], issues[k]) for k in paths}
+    for k, yy in years.items():
+        if yy and not year_in_range(2000 + int(yy), ["menages_fiscaux"]):
+            issues[k].add(f"l'année 20{yy}", year_text(["menages_fiscaux"]), line=1)
     if years.get("d") and years.get("p") and years["d"] != years["p"]:
         issues["p"].add(
             f"des données de 20{years['p']}",
@@ -619,6 +645,8 @@ def read_filosofi_long(
         issues,
         "combinaison GEO / GEO_OBJECT / FILOSOFI_MEASURE / TIME_PERIOD",
     )
+    years = pd.to_numeric(frame["TIME_PERIOD"].where(~bad_year), errors="coerce")
+    check_years(frame, years, "TIME_PERIOD", issues, ["menages_fiscaux"])
     secret = frame["CONF_STATUS"].str.upper().isin(MELODI_SECRET_STATUS)
     public = frame[~secret]
     values, _ = _numbers(public, "OBS_VALUE", issues)
@@ -626,6 +654,19 @@ def read_filosofi_long(
     if has_mult:
         mult, _ = to_number(public, "UNIT_MULT", issues, allow_negative=True)
         values = values * np.power(10.0, mult.reindex(frame.index).fillna(0.0))
+    variable_of, communal_rows = measure.map(mapping), obj.isin(["COM", "ARM"])
+    for variable in sorted(set(variable_of.dropna())):  # bounds by measure (COM rows: a commune)
+        rows = (variable_of == variable) & ~secret
+        check_values(
+            frame[rows],
+            values[rows],
+            "OBS_VALUE",
+            variable,
+            issues,
+            report,
+            communes=frame.loc[rows, "GEO"],
+            commune_rows=communal_rows[rows],
+        )
     issues.raise_if_any()
 
     missing = ~secret & values.isna()

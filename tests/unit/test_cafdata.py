@@ -146,9 +146,13 @@ def test_s_ben_all_mapped_columns(tmp_path):
         "indmtt_ppa",
     ]
     header = "dtreffre;numcomdo;nomcom;" + ";".join(cols)
-    row = "2024-12;2A004;Ajaccio;" + ";".join(str(5 * (i + 1)) for i in range(len(cols)))
+    # every benefit's households within all allocataires (indfoy_ndur), themselves within the
+    # persons covered (indnbp_ndur): 500 and 1 000, the others 5 × their rank
+    counts = [500, 1000] + [5 * (i + 1) for i in range(2, len(cols))]
+    row = "2024-12;2A004;Ajaccio;" + ";".join(str(c) for c in counts)
     obs, _ = read_cafdata_communal(write(tmp_path, "s.csv", [header, row]))
     assert len(obs) == 16  # 16 counts, the amount indmtt_ppa dropped
+    assert value(obs, "2A004", "allocataires") == 500
     assert value(obs, "2A004", "foyers_aide_logement") == 45  # 9th column → 5 × 9
     assert value(obs, "2A004", "foyers_aeeh") == 80  # 16th column → 5 × 16
     assert set(obs["variable"]) <= set(VARIABLES)

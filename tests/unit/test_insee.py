@@ -311,7 +311,7 @@ def test_families_missing_column_is_a_remark(tmp_path):
 DISP_HEADER = "CODGEO;NBMEN21;NBPERS21;NBUC21;Q121;Q221;Q321;D121;D921;RD;GI21;PACT21"
 PAUVRES_HEADER = "CODGEO;TP6021;TP4021;TP5021"
 DISP_ROWS = [
-    "01004;6123;1234.5;8000.3;16000;21450.5;28000;11000;35000;3.2;0.28;70.1",
+    "01004;612;1234.5;8000.3;16000;21450.5;28000;11000;35000;3.2;0.28;70.1",
     "01001;s;s;s;s;s;s;s;s;s;s;s",
     "01002;110;260.5;180;nd;nd;nd;nd;nd;nd;nd;nd",
     "2A004;30000;65000;45000;15000;20010;27000;10000;36000;3.6;0.3;71",
@@ -343,7 +343,7 @@ def filo_files(
 def test_filosofi_wide_values_and_year(tmp_path):
     obs, report = read_filosofi_wide(*filo_files(tmp_path))
     assert set(obs["annee"]) == {2021}
-    assert value(obs, "01004", "menages_fiscaux") == pytest.approx(6123)
+    assert value(obs, "01004", "menages_fiscaux") == pytest.approx(612)
     assert value(obs, "01004", "personnes_menages_fiscaux") == pytest.approx(1234.5)
     assert value(obs, "01004", "niveau_vie_median") == pytest.approx(21450.5)
     assert value(obs, "01004", "taux_pauvrete_publie") == pytest.approx(14.2)
@@ -462,7 +462,7 @@ def test_filosofi_wide_missing_column_is_a_remark(tmp_path):
         *filo_files(tmp_path, disp_header=DISP_HEADER.replace("Q221", "Q2X"))
     )
     assert "niveau_vie_median" not in set(obs["variable"])
-    assert value(obs, "01004", "menages_fiscaux") == pytest.approx(6123)
+    assert value(obs, "01004", "menages_fiscaux") == pytest.approx(612)
     # 14.2 % × 1 234.5 persons = 175.299 poor persons (01004)
     assert value(obs, "01004", "personnes_pauvres") == pytest.approx(175.299)
     assert report.missing_columns == {"Q221": "niveau_vie_median"}

@@ -5,7 +5,8 @@ QF bands and RSA types, the reference month, the « rounded to 5 » check (Cnaf 
 folding of Paris, Lyon and Marseille arrondissements.
 
 Layer « sources »: imports the socle (:mod:`territoire_lib.errors`, :mod:`territoire_lib.geo`),
-:mod:`territoire_lib.sources.reading` and :mod:`.common`.
+:mod:`territoire_lib.sources.reading`, :mod:`territoire_lib.sources.plausibility` (bounds of
+the counts, years of the publisher) and :mod:`.common`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from ...errors import IssueCollector, LoadReport, fmt_int, quote
 from ...geo import check_commune_codes, fold_arrondissements, is_arrondissement
+from ..plausibility import ROUNDED_TOLERANCE, check_at_most, check_values, check_years
 from ..reading import (
     LINE,
     STATUT_ARRONDI,
@@ -140,7 +142,8 @@ def read_cafdata_communal(
     report.rows_kept = len(frame)
 
     valid = check_commune_codes(frame["code_brut"], issues, "numcomdo", frame[LINE])
-    frame["annee"] = _year_of_month(frame, "dtreffre", issues, report)
+    month_year = _year_of_month(frame, "dtreffre", issues, report)
+    frame["annee"] = check_years(frame, month_year, "dtreffre", issues, ["allocataires"])
 
     # band → variable (QF, RSA); duplicates are checked on the raw code, before folding
     if kind == "qf":
@@ -169,6 +172,11 @@ def read_cafdata_communal(
     values = {}
     for column in value_columns:
         values[column], _ = to_number(frame, column, issues)
+        variable = S_BEN_VARIABLES.get(column, "allocataires")
+        check_values(frame, values[column], column, variable, issues, report, communes=code)
+    # RSA households within all allocataires, allocataires within persons covered
+    named = {c: S_BEN_VARIABLES[c] for c in values if c in S_BEN_VARIABLES}
+    check_at_most(frame, values, named, issues, tolerance=ROUNDED_TOLERANCE)
     issues.raise_if_any()
     for column, series in values.items():
         frame[column] = series
