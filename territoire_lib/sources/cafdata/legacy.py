@@ -4,7 +4,8 @@ Owns :func:`read_tauxcouv_legacy`: accepted spellings of the columns, decimal co
 Windows-1252 fallback, placeholder rows, and one rate per EPCI, département, région and France
 (the most frequent value when the commune rows disagree).
 
-Layer « sources »: imports the socle (:mod:`territoire_lib.errors`, :mod:`territoire_lib.geo`),
+Layer « sources »: imports the socle (:mod:`territoire_lib.errors`, :mod:`territoire_lib.geo`,
+:mod:`territoire_lib.input_limits`),
 :mod:`territoire_lib.sources.reading`, :mod:`territoire_lib.sources.plausibility` (bounds of
 the rates, years of the publisher) and :mod:`.common`.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 
 from ...errors import IssueCollector, LoadReport, fmt_int, quote
 from ...geo import check_commune_codes, departement_of
+from ...input_limits import read_bounded
 from ..plausibility import check_values, year_in_range, year_text
 from ..reading import LINE, read_delimited, to_number
 from .common import (
@@ -92,12 +94,10 @@ def read_tauxcouv_legacy(
     report = LoadReport(source=SOURCE_LEGACY, file=path.name)
     encoding = "utf-8-sig"
     try:
-        path.read_bytes().decode(encoding)
+        read_bounded(path).decode(encoding)  # a regular file under the size cap
     except UnicodeDecodeError:
         encoding = "cp1252"
         report.note("fichier encodé en Windows-1252 (ancien portail) : lu comme tel")
-    except OSError:
-        pass  # read_delimited reports a missing file in French
     frame = _lower_columns(read_delimited(path, sep=";", encoding=encoding))
     rename = {}
     for canonical, spellings in LEGACY_COLUMNS.items():
