@@ -421,6 +421,8 @@ def add_indicator(
     )
     fiche.indicators.append(ind)
     for v in spec.values:
+        if v.value is not None:  # imported values: finite, of a past year (no question asked)
+            check_value(ind, int(v.year), v.value, confirmed=True)
         ind.values.append(
             RealisedValue(
                 year=v.year,
