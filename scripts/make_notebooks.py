@@ -25,9 +25,10 @@ DIAGNOSTIC = [
 
 Ce carnet dresse le diagnostic d'un territoire — une commune, un EPCI, le département ou un
 périmètre de CTG — pour préparer ou actualiser une Convention territoriale globale : contexte,
-petite enfance, enfance-jeunesse, parentalité, animation de la vie sociale, logement et accès
-aux droits, inclusion, obligations du service public de la petite enfance, puis atouts et
-points de vigilance.
+les six thèmes de la CTG (petite enfance, enfance-jeunesse, parentalité, animation de la vie
+sociale, logement, accès aux droits), chacun avec « Ce qu'il faut retenir », une carte, une
+série et ses indicateurs face au département et à la France ; puis l'inclusion, les
+obligations du service public de la petite enfance, les atouts et points de vigilance.
 
 Chaque chiffre vient de la bibliothèque `territoire_lib` : un indicateur est toujours un
 rapport de sommes (numérateur et dénominateur additionnés sur les communes), jamais une
@@ -81,8 +82,9 @@ signalées comme estimées.
 Les obligations du service public de la petite enfance (plus bas) suivent la population totale
 des populations légales de l'Insee : strictement plus de 3 500 et plus de 10 000 habitants.""",
     ),
-    ("code", 'print(diag.theme_summary("petite_enfance"))'),
-    ("code", 'charts.svg(diag.time_series_chart("taux_couverture_global"))'),
+    ("code", 'print(diag.theme_report("petite_enfance"))'),
+    ("code", 'charts.svg(diag.theme_map("petite_enfance"))'),
+    ("code", 'charts.svg(diag.theme_series("petite_enfance"))'),
     ("code", 'charts.svg(diag.reference_chart("petite_enfance"))'),
     ("code", 'charts.svg(diag.ranked_chart("taux_couverture_global"))'),
     ("code", 'diag.theme_table("petite_enfance")'),
@@ -90,44 +92,79 @@ des populations légales de l'Insee : strictement plus de 3 500 et plus de 10 00
         "md",
         """## 3. Enfance-jeunesse
 
-Enfants de 3 à 17 ans (tranches du recensement) et foyers percevant l'allocation d'éducation
-de l'enfant handicapé (AEEH).""",
+Enfants de 3 à 5, 6 à 10 et 11 à 17 ans (tranches de la base infracommunale du recensement)
+et leur évolution, leur part dans la population, la projection des enfants d'âge scolaire
+(3 à 10 ans) par le module de démographie, et les foyers percevant l'allocation d'éducation de
+l'enfant handicapé (AEEH). Les accueils collectifs de mineurs ne sont connus que pour le
+département (tableaux de la DREES) : ce sont des lignes de contexte, pas des chiffres du
+territoire.""",
     ),
-    ("code", 'print(diag.theme_summary("enfance_jeunesse"))'),
+    ("code", 'print(diag.theme_report("enfance_jeunesse"))'),
+    ("code", 'charts.svg(diag.theme_map("enfance_jeunesse"))'),
+    ("code", 'charts.svg(diag.theme_series("enfance_jeunesse"))'),
     ("code", 'charts.svg(diag.reference_chart("enfance_jeunesse"))'),
+    ("code", "charts.svg(diag.school_age_chart())"),
     ("code", 'diag.theme_table("enfance_jeunesse")'),
     (
         "md",
         """## 4. Parentalité
 
-Familles monoparentales (recensement) et foyers percevant l'allocation de soutien familial.""",
+Familles monoparentales, parmi toutes les familles et parmi les familles avec enfants ;
+familles nombreuses (3 enfants ou plus de moins de 25 ans) ; naissances et taux de natalité ;
+foyers percevant l'allocation de soutien familial (ASF : parent isolé sans pension
+alimentaire), les allocations familiales et le complément familial.""",
     ),
-    ("code", 'print(diag.theme_summary("parentalite"))'),
+    ("code", 'print(diag.theme_report("parentalite"))'),
+    ("code", 'charts.svg(diag.theme_map("parentalite"))'),
+    ("code", 'charts.svg(diag.theme_series("parentalite"))'),
     ("code", 'charts.svg(diag.reference_chart("parentalite"))'),
     ("code", 'diag.theme_table("parentalite")'),
     (
         "md",
         """## 5. Animation de la vie sociale
 
-Centres sociaux et espaces de vie sociale : le thème n'est rempli que si le catalogue et les
-données chargées en contiennent les indicateurs.""",
+Les chiffres qui appellent une structure d'animation de la vie sociale (centre social, espace
+de vie sociale) : population, pauvreté, isolement des personnes âgées (personnes de 65 ans ou
+plus et de 80 ans ou plus vivant seules), ménages d'une personne, foyers allocataires vivant
+en quartier prioritaire. La liste des centres sociaux et des EVS n'est pas encore chargée : la
+note ci-dessous dit ce qui manque.""",
     ),
-    ("code", 'print(diag.theme_summary("avs"))'),
+    ("code", 'print(diag.theme_report("avs"))'),
+    ("code", 'charts.svg(diag.theme_map("avs"))'),
+    ("code", 'charts.svg(diag.theme_series("avs"))'),
+    ("code", 'charts.svg(diag.reference_chart("avs"))'),
+    ("code", 'diag.theme_table("avs")'),
     (
         "md",
-        """## 6. Logement et accès aux droits
+        """## 6. Logement
 
-Aides au logement, quotient familial des allocataires et revenu de solidarité active, pour
-100 foyers allocataires de la Caf (effectifs arrondis à 5 par la Cnaf).""",
+Aides au logement (APL, ALS, ALF) pour 100 foyers allocataires et pour 100 ménages, ménages
+d'une personne. Les effectifs de la Cnaf sont arrondis à 5.""",
     ),
-    ("code", 'print(diag.theme_summary("logement"))\nprint(diag.theme_summary("acces_droits"))'),
+    ("code", 'print(diag.theme_report("logement"))'),
+    ("code", 'charts.svg(diag.theme_map("logement"))'),
+    ("code", 'charts.svg(diag.theme_series("logement"))'),
     ("code", 'charts.svg(diag.reference_chart("logement"))'),
-    ("code", 'charts.svg(diag.reference_chart("acces_droits"))'),
     ("code", 'diag.theme_table("logement")'),
+    (
+        "md",
+        """## 7. Accès aux droits
+
+Quotient familial des foyers allocataires, tranche par tranche (la tranche « Inconnu » est
+exclue du dénominateur, comme dans les publications de la Cnaf), et dans les quartiers
+prioritaires ; RSA (majoré ou non), prime d'activité, AAH ; personnes couvertes par la Caf.
+Le tableau des quartiers prioritaires compare leur taux de pauvreté et leur niveau de vie
+médian (Insee) à ceux de leur commune.""",
+    ),
+    ("code", 'print(diag.theme_report("acces_droits"))'),
+    ("code", 'charts.svg(diag.theme_map("acces_droits"))'),
+    ("code", 'charts.svg(diag.theme_series("acces_droits"))'),
+    ("code", 'charts.svg(diag.reference_chart("acces_droits"))'),
+    ("code", "diag.qpv_table()"),
     ("code", 'diag.theme_table("acces_droits")'),
     (
         "md",
-        """## 7. Inclusion
+        """## 8. Inclusion
 
 Enfants des familles pauvres, enfants en situation de handicap, familles monoparentales,
 quartiers prioritaires et communes rurales fragiles : commune par commune. L'indice de
@@ -140,7 +177,7 @@ décrits ci-dessous.""",
     ("code", "diag.inclusion_table()"),
     (
         "md",
-        """## 8. Service public de la petite enfance
+        """## 9. Service public de la petite enfance
 
 Depuis le 1er janvier 2025, chaque commune est autorité organisatrice de l'accueil du jeune
 enfant ; ses compétences obligatoires dépendent de sa population (art. L. 214-1-3 du code de
@@ -150,7 +187,7 @@ l'action sociale et des familles).""",
     ("code", "diag.sppe_table()"),
     (
         "md",
-        """## 9. Atouts et points de vigilance
+        """## 10. Atouts et points de vigilance
 
 Les atouts sont les écarts favorables au département ou à la France et les évolutions
 favorables ; les points de vigilance, les alertes du catalogue, les communes aux besoins les

@@ -17,8 +17,9 @@ residents are compared with the commune's population (referential or census).
 
 Layer « données »: imports its own layer (active_source, manifest); socle (territoire_lib, errors,
 geo); sources (sources.cafdata,
-sources.cog, sources.etat_civil, sources.geometry, sources.insee, sources.populations_legales,
-sources.reading, sources.referentiel, sources.zonages); its own layer (demography: children
+sources.cog, sources.drees, sources.etat_civil, sources.geometry, sources.insee,
+sources.insee_qpv, sources.populations_legales, sources.reading, sources.referentiel,
+sources.zonages); its own layer (demography: children
 under 3 on 1 January, the denominator of the coverage rate).
 """
 
@@ -66,6 +67,8 @@ MANIFEST_KEYS = {
     "petite_enfance": "taux et places petite enfance ({taux: {com: …}, places: {com: …}})",
     "tauxcouv_historique": "taux de couverture historiques (TAUXCOUV2021.csv)",
     "qpv": "liste des QPV (listeqp2024-cog2024.csv)",
+    "revenus_qpv": "revenus et pauvreté par QPV, Insee (revenu-disponible-qp…_QP.csv)",
+    "accueils_mineurs": "accueils collectifs de mineurs, DREES ({fichier: …, annee: …, …})",
     "frr": "communes FRR ({fichier: …, colonnes: …, valeurs: …})",
     "contours": "contours des communes (GeoJSON)",
 }
@@ -378,6 +381,7 @@ class _Loader:
             if res:
                 obs.append(res[0])
         self._births_and_legal_populations(obs, known)
+        self._context_references(refs)
         pe = self.files.get("petite_enfance")
         if pe:
             all_obs = pd.concat(obs) if obs else empty_observations()
@@ -448,6 +452,26 @@ class _Loader:
             )
             if res:
                 obs.append(res[0])
+
+    def _context_references(self, refs: list[pd.DataFrame]) -> None:
+        """Published values without commune detail, appended to ``refs``: income and poverty
+        of each QPV (Insee), accueils collectifs de mineurs of the département (DREES)."""
+        from .sources import drees, insee_qpv
+
+        for name in _as_list(self.files.get("revenus_qpv")):
+            res = self.run(insee_qpv.read_qpv_income, self.path(name))
+            if res:
+                refs.append(res[0])
+        for spec in _as_list(self.files.get("accueils_mineurs")):
+            res = self.run(
+                drees.read_acm_table,
+                self.path(spec),
+                int(spec["annee"]),
+                str(spec["departement"]),
+                spec.get("colonnes") or {},
+            )
+            if res:
+                refs.append(res[0])
 
     def _with_under3_estimates(self, observations: pd.DataFrame, geo: Geography) -> pd.DataFrame:
         """Add the children under 3 on 1 January N+1 of every year N with places (the

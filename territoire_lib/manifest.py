@@ -407,6 +407,11 @@ def normalise(data: dict, report: LoadReport | None = None) -> dict:
     for key in ("filosofi", "populations_legales"):
         if key in files:
             files[key] = _as_list(files[key])
+    if "accueils_mineurs" in files:
+        files["accueils_mineurs"] = [
+            {**spec, "departement": _code(spec["departement"], 2, report, "accueils_mineurs")}
+            for spec in _as_list(files["accueils_mineurs"])
+        ]
     out["fichiers"] = files
     if "perimetres" in out:
         out["perimetres"] = {

@@ -46,6 +46,7 @@ class Variable:
 
 _V = Variable
 _TX, _PE = "places pour 100 enfants", "Cnaf, Cafdata (Onape)"  # published rates
+_RP, _CAF = "Insee, RP", "Cnaf, Cafdata"
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in [
@@ -56,6 +57,7 @@ VARIABLES: dict[str, Variable] = {
         _V("pop_6_10", "Enfants de 6 à 10 ans", "enfants", "Insee, RP"),
         _V("pop_11_17", "Jeunes de 11 à 17 ans", "jeunes", "Insee, RP"),
         _V("pop_18_24", "Jeunes de 18 à 24 ans", "jeunes", "Insee, RP"),
+        _V("pop_65_plus", "Personnes de 65 ans ou plus", "personnes", "Insee, RP"),
         _V("naissances", "Naissances domiciliées", "naissances", "Insee, état civil"),
         # children under 3 on 1 January of ``annee``: the census where it exists, else
         # estimated from the births of the three previous years (demography.estimate_under3)
@@ -89,6 +91,26 @@ VARIABLES: dict[str, Variable] = {
         _V("familles_monoparentales", "Familles monoparentales", "familles", "Insee, RP"),
         _V("couples_avec_enfants", "Couples avec enfant(s)", "familles", "Insee, RP"),
         _V("menages_une_personne", "Ménages d'une personne", "ménages", "Insee, RP"),
+        # RP couples-familles-ménages: families by number of children under 25 (C_NE24F…)
+        _V("familles_1_enfant", "Familles avec 1 enfant de moins de 25 ans", "familles", _RP),
+        _V("familles_2_enfants", "Familles avec 2 enfants de moins de 25 ans", "familles", _RP),
+        _V("familles_3_enfants", "Familles avec 3 enfants de moins de 25 ans", "familles", _RP),
+        _V(
+            "familles_4_enfants_plus",
+            "Familles avec 4 enfants ou plus de moins de 25 ans",
+            "familles",
+            _RP,
+        ),
+        # RP couples-familles-ménages: people by age and those living alone (P_POP…_PSEUL)
+        _V("pop_65_79", "Personnes de 65 à 79 ans", "personnes", _RP),
+        _V("pop_80_plus", "Personnes de 80 ans ou plus", "personnes", _RP),
+        _V("personnes_seules_65_79", "Personnes de 65 à 79 ans vivant seules", "personnes", _RP),
+        _V(
+            "personnes_seules_80_plus",
+            "Personnes de 80 ans ou plus vivant seules",
+            "personnes",
+            _RP,
+        ),
         # INSEE Filosofi
         _V("menages_fiscaux", "Ménages fiscaux", "ménages", "Insee, Filosofi"),
         _V(
@@ -142,6 +164,21 @@ VARIABLES: dict[str, Variable] = {
         ),
         _V("allocataires_qf_4000_plus", "Allocataires, QF ≥ 4 000 €", "foyers", "Cnaf, Cafdata"),
         _V("allocataires_qf_inconnu", "Allocataires, QF inconnu", "foyers", "Cnaf, Cafdata"),
+        # CAFDATA ndur_s_qf_400_qpv_f (households living in a QPV, summed over the QPVs of
+        # each commune, by family quotient band)
+        *[
+            _V(f"allocataires_qpv_{band}", f"Allocataires en QPV, {text}", "foyers", _CAF)
+            for band, text in (
+                ("qf_0_399", "QF < 400 €"),
+                ("qf_400_799", "QF 400–799 €"),
+                ("qf_800_1199", "QF 800–1 199 €"),
+                ("qf_1200_1599", "QF 1 200–1 599 €"),
+                ("qf_1600_1999", "QF 1 600–1 999 €"),
+                ("qf_2000_3999", "QF 2 000–3 999 €"),
+                ("qf_4000_plus", "QF ≥ 4 000 €"),
+                ("qf_inconnu", "QF inconnu"),
+            )
+        ],
         # CAFDATA rsa_s_type_com_f
         _V("foyers_rsa_majore", "Foyers RSA majoré", "foyers", "Cnaf, Cafdata"),
         _V("foyers_rsa_non_majore", "Foyers RSA non majoré", "foyers", "Cnaf, Cafdata"),

@@ -28,7 +28,7 @@ from ..dataset import Territory, load_territory
 from ..diagnostic import diagnose
 from .scenario_tab import ScenarioTab
 from .selection import TerritorySelector, query_parameters, request_query
-from .themes import THEME_TABS, SummaryTab, ThemeTab
+from .themes import TAB_ALIASES, THEME_TABS, SummaryTab, ThemeTab
 from .ui import CSS, LOG, error_html, esc, french_message, note_html
 
 TITLE = "Territoire — comité de pilotage"
@@ -96,6 +96,7 @@ class CommitteeApp:
         if initial and not shown:
             self._set_territory(self.selector.code)
         if onglet:
+            onglet = TAB_ALIASES.get(onglet, onglet)
             if onglet in self.keys:
                 self.tabs.selected_index = self.keys.index(onglet)
             else:

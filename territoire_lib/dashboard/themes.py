@@ -1,6 +1,9 @@
-"""The theme tabs (synthesis, petite enfance, enfance-jeunesse, parentalité, vie sociale,
-logement et accès aux droits): key-figure cards against the département and France, the map
-and the time series of a chosen indicator, alerts in French sentences, PNG and XLSX exports.
+"""The theme tabs (synthesis, and the six CTG themes: petite enfance, enfance-jeunesse,
+parentalité, vie sociale, logement, accès aux droits): « Ce qu'il faut retenir », key-figure
+cards against the département and France, the map and the time series of a chosen indicator
+(the theme's main figure first), alerts in French sentences, the theme's own blocks (DREES
+context lines and school-age projection, the QPV against their commune, what the register of
+facilities would add), PNG and XLSX exports.
 
 Every number comes from :func:`territoire_lib.diagnostic.diagnose` (itself built on
 ``indicators.indicator_table``); this module only lays it out. A tab is drawn when it is
@@ -24,7 +27,7 @@ from ..indicators import load_catalogue_full
 from ..indicators.table import format_value
 from ..key_figures import COVERAGE_METHOD, children_by_age, fr_number
 from .exports_widget import DownloadButton, xlsx_bytes
-from .ui import LOG, FigureBox, error_html, esc, french_message, note_html, slug
+from .ui import LOG, FigureBox, error_html, esc, french_message, note_html, slug, table_html
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,11 @@ THEME_TABS = (
     ThemeSpec("enfance-jeunesse", "Enfance-jeunesse", ("enfance_jeunesse",)),
     ThemeSpec("parentalite", "Parentalité", ("parentalite",)),
     ThemeSpec("vie-sociale", "Vie sociale", ("avs",)),
-    ThemeSpec("logement-droits", "Logement et accès aux droits", ("logement", "acces_droits")),
+    ThemeSpec("logement", "Logement", ("logement",)),
+    ThemeSpec("acces-droits", "Accès aux droits", ("acces_droits",)),
 )
+# former tab keys still accepted in a link (``?onglet=logement-droits``)
+TAB_ALIASES = {"logement-droits": "logement"}
 
 
 def _nan(x) -> bool:
@@ -156,6 +162,52 @@ def alerts_html(rows: pd.DataFrame) -> str:
     )
 
 
+def takeaways_html(sentences: list[str]) -> str:
+    """« Ce qu'il faut retenir »: the theme's sentences drawn from the figures by rules."""
+    if not sentences:
+        return ""
+    items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    return (
+        '<div class="tdb-retenir" lang="fr"><h3>Ce qu\'il faut retenir</h3>'
+        f'<ul aria-label="Ce qu\'il faut retenir">{items}</ul></div>'
+    )
+
+
+def context_html(diag, theme: str) -> str:
+    """The theme's own blocks: DREES context lines (enfance-jeunesse), the QPV against their
+    commune (vie sociale, accès aux droits), and what the register of facilities would add."""
+    out = []
+    if theme == "enfance_jeunesse":
+        lines = diag.acm_context()
+        if len(lines):
+            items = "".join(f"<li>{esc(t)}</li>" for t in lines["phrase"])
+            out.append(
+                '<h3 lang="fr">Contexte départemental : accueils collectifs de mineurs '
+                '(DREES)</h3><ul class="tdb-contexte" lang="fr">'
+                + items
+                + "</ul><p class=\"tdb-phrase\" lang=\"fr\">Ces chiffres sont ceux du "
+                "département : ils ne disent rien des communes du territoire.</p>"
+            )
+    if theme in ("avs", "acces_droits"):
+        qpv = diag.qpv_table()
+        if len(qpv):
+            numeric = {3, 4, 5, 6, 7}
+            out.append(
+                '<h3 lang="fr">Les quartiers prioritaires face à leur commune</h3>'
+                + table_html(
+                    [[esc(str(v)) for v in row] for row in qpv.itertuples(index=False)],
+                    list(qpv.columns),
+                    table_id=f"qpv-{theme}",
+                    numeric=numeric,
+                    caption="Insee, revenus et pauvreté par quartier (Filosofi) et par commune",
+                )
+            )
+    note = diag.register_note(theme)
+    if note:
+        out.append(note_html(note))
+    return "".join(out)
+
+
 def _method_note(rows: pd.DataFrame, catalogue) -> str:
     """The French method of the coverage rate, under the cards of a tab that shows one."""
     titled = [i for i in rows["indicateur"] if catalogue.indicators[i].published_headline]
@@ -234,9 +286,15 @@ class ThemeTab(_DiagnosticTab):
         self.diag = None
         self.dirty = False
         self.header = widgets.HTML()
+        self.retenir = widgets.HTML()
         self.cards = widgets.HTML()
         self.alerts = widgets.HTML()
+        self.context = widgets.HTML()
         self.status = widgets.HTML()
+        # enfance-jeunesse: the school-age children, census then projection
+        self.projection = (
+            FigureBox(f"projection-{spec.key}") if "enfance_jeunesse" in spec.themes else None
+        )
         self.indicator = widgets.Dropdown(
             description="Indicateur de la carte et de la série :",
             style={"description_width": "initial"},
@@ -252,17 +310,20 @@ class ThemeTab(_DiagnosticTab):
         )
         self.indicator.observe(self._on_indicator, names="value")
         self._quiet = False
-        charts_box = widgets.HBox(
-            [self.map.widget, self.series.widget], layout=widgets.Layout(flex_flow="row wrap")
-        )
+        figures = [self.map.widget, self.series.widget]
+        if self.projection is not None:
+            figures.append(self.projection.widget)
+        charts_box = widgets.HBox(figures, layout=widgets.Layout(flex_flow="row wrap"))
         self.widget = widgets.VBox(
             [
                 self.header,
                 self.status,
+                self.retenir,
                 self.cards,
                 self.alerts,
                 self.indicator,
                 charts_box,
+                self.context,
                 self.xlsx.widget,
             ]
         )
@@ -270,8 +331,10 @@ class ThemeTab(_DiagnosticTab):
 
     # -- data ---------------------------------------------------------------------------------
     def rows(self) -> pd.DataFrame:
-        t = self.diag.table
-        return t[t["theme"].isin(self.spec.themes)]
+        """The tab's indicators: those of its themes and those they also show."""
+        d = self.diag
+        parts = [d.theme_rows(t) for t in self.spec.themes if t in d.themes]
+        return pd.concat(parts) if parts else d.table.iloc[0:0]
 
     def render(self) -> None:
         if not self._due():
@@ -293,16 +356,27 @@ class ThemeTab(_DiagnosticTab):
             else:
                 self.cards.value = cards_html(rows, cat) + _method_note(available, cat)
                 self.alerts.value = alerts_html(available)
+            themes = [t for t in self.spec.themes if t in d.themes]
+            self.retenir.value = takeaways_html([s for t in themes for s in d.takeaways(t)])
+            self.context.value = "".join(context_html(d, t) for t in themes)
             rates = available[available["type"] == "taux"]
             options = [(r["libelle"], r["indicateur"]) for r in rates.to_dict("records")]
+            focus = next((d.focus_indicator(t) for t in themes), None)
+            ids = [o[1] for o in options]
             self._quiet = True
             try:
                 self.indicator.options = options
-                self.indicator.value = options[0][1] if options else None
+                self.indicator.value = (
+                    focus if focus in ids else (options[0][1] if options else None)
+                )
             finally:
                 self._quiet = False
             self.indicator.layout.display = None if options else "none"
             self._draw_charts()
+            if self.projection is not None:
+                self.projection.render(
+                    self._projection, "La projection des enfants ne peut pas être dessinée."
+                )
         except Exception as exc:
             LOG.exception("onglet %s", self.spec.key)
             self.status.value = error_html(french_message(exc))
@@ -319,6 +393,18 @@ class ThemeTab(_DiagnosticTab):
     def _on_indicator(self, _change) -> None:
         if not self._quiet:
             self._draw_charts()
+
+    def _projection(self):
+        d = self.diag
+        proj = d.school_age_projection()
+        observed = proj[proj["statut"] == "observé"]
+        first, last = observed.iloc[-1], proj.iloc[-1]
+        caption = (
+            f"{d.nom} : {fr_number(first['pop_3_5'] + first['pop_6_10'])} enfants de 3 à 10 "
+            f"ans au recensement de {int(first['annee'])}, "
+            f"{fr_number(last['pop_3_5'] + last['pop_6_10'])} projetés pour {int(last['annee'])}."
+        )
+        return d.school_age_chart(), caption, f"projection-3-10-ans-{slug(d.nom)}.png"
 
     def _draw_charts(self) -> None:
         ident = self.indicator.value

@@ -2,8 +2,9 @@
 
 Owns the Cafdata counts per commune and year and the Onape places and rates by level, and
 writes ``s_ben_com_f.csv``, ``ndur_s_qf_400_com_f.csv``, ``rsa_s_type_com_f.csv`` (rounded to
-5, BOM, one non-localised row per year), ``txcouv_pe_*.csv`` / ``nbpla_pe_*.csv`` (with the
-``XX`` placeholder EPCI rows and the national file) and the legacy ``TAUXCOUV2021.csv``.
+5, BOM, one non-localised row per year), ``ndur_s_qf_400_qpv_f.csv`` (the QPV level),
+``txcouv_pe_*.csv`` / ``nbpla_pe_*.csv`` (with the ``XX`` placeholder EPCI rows and the
+national file) and the legacy ``TAUXCOUV2021.csv``.
 
 Layer « données » (demo.*): imports :mod:`.spec`, :mod:`.numbers` and :mod:`.model`.
 """
@@ -22,6 +23,7 @@ from .spec import (
     DEMO_REGION,
     DEMO_REGION_NAME,
     PE_YEARS,
+    QPV_SPECS,
     ZONES_EMPLOI,
 )
 
@@ -227,6 +229,45 @@ def _files_cafdata(model: DemoModel) -> tuple[bytes, bytes, bytes]:
         "indnbp_rsa": _fmt_int(_round5(persons.ravel())),
     }
     return s_ben, ndur_qf, _csv(rsa_type, sep=";", bom=True)
+
+
+# ndur_s_qf_400_qpv_f: (commune, QPV code) → share of the commune's households living in the
+# QPV and the poverty level that shapes its QF bands (the communes' own level is 8 to 22)
+QPV_HOUSEHOLDS = {
+    ("96001", "QN09601M"): (0.15, 34.0),
+    ("96001", "QN09602M"): (0.12, 30.0),
+    ("96001", "QN09603M"): (0.11, 27.0),
+    ("96002", "QN09601M"): (0.14, 31.0),
+}
+QPV_COLUMNS = ("dtreffre", "numcomdo", "nomcom", "nomqpv", "qf_400", "indfoy_ndur", "indnbp_ndur")
+
+
+def _file_caf_qpv(model: DemoModel) -> bytes:
+    """Cafdata ndur_s_qf_400_qpv_f: households of each QPV part of a commune by QF band, every
+    December of CAF_YEARS (`;`, BOM, rounded to 5)."""
+    caf = _caf(model).set_index(["commune", "annee"])["indfoy_ndur"]
+    names = model.communes.set_index("code")["nom"]
+    qpv_names = {code: name for code, name, _ in QPV_SPECS}
+    rows = []
+    for (commune, qpv), (share, poverty) in QPV_HOUSEHOLDS.items():
+        shares = QF_BASE * _q((poverty / 14) ** QF_POVERTY_EXPONENT)
+        shares = shares / shares.sum()
+        for year in CAF_YEARS:
+            exact = caf.loc[(commune, year)] * share * shares
+            rows.append((f"{year}-12", commune, names[commune], qpv_names[qpv], exact))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    nb = len(QF_BANDS)
+    exact = np.concatenate([r[4] for r in rows])
+    columns = {
+        "dtreffre": [r[0] for r in rows for _ in range(nb)],
+        "numcomdo": [r[1] for r in rows for _ in range(nb)],
+        "nomcom": [r[2] for r in rows for _ in range(nb)],
+        "nomqpv": [r[3] for r in rows for _ in range(nb)],
+        "qf_400": list(QF_BANDS) * len(rows),
+        "indfoy_ndur": _fmt_int(_round5(exact)),
+        "indnbp_ndur": _fmt_int(_round5(exact * np.tile(QF_PERSONS, len(rows)))),
+    }
+    return _csv({k: columns[k] for k in QPV_COLUMNS}, sep=";", bom=True)
 
 
 XX_EPCI = {  # placeholder EPCI rows of the Cafdata Onape files: year -> global rate

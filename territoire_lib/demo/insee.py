@@ -4,7 +4,7 @@ Owns the derived RP tables (sex, socio-professional categories, households and f
 the Filosofi values, and writes ``base-ic-evol-struct-pop-YYYY.csv``,
 ``base-ic-couples-familles-menages-2021.csv``, ``FILO2021_DISP_COM.csv``,
 ``FILO2021_DISP_PAUVRES_COM.csv`` and ``DS_FILOSOFI_CC_2023_data.csv`` (with the imitated
-secrecy rule ``s`` / ``nd``).
+secrecy rule ``s`` / ``nd``), and the income of the QPV (``revenu-disponible-qp24-2021_QP.csv``).
 
 Layer « données » (demo.*): imports :mod:`.spec`, :mod:`.numbers` and :mod:`.model`.
 """
@@ -107,6 +107,8 @@ HOUSEHOLD_SIZE = {"ville": 1.95, "pole": 2.1, "ca": 2.25, "periurbain": 2.4, "bo
                   "rural": 2.25}  # fmt: skip
 ALONE_FACTOR = {"ville": 1.45, "pole": 1.2, "ca": 0.95, "periurbain": 0.85, "bourg": 1.15,
                 "rural": 1.0}  # fmt: skip
+LARGE_FAMILIES = {"ville": -0.03, "pole": 0.0, "ca": 0.01, "periurbain": 0.02, "bourg": 0.0,
+                  "rural": 0.03}  # fmt: skip
 MONO_SHARE = {"ville": 0.22, "pole": 0.18, "ca": 0.13, "periurbain": 0.12, "bourg": 0.14,
               "rural": 0.10}  # fmt: skip
 
@@ -151,6 +153,8 @@ def _families(model: DemoModel, year: int = FAMILY_YEAR) -> pd.DataFrame:
     fammono = menfammono * 1.03
     coupsenf = fam - coupaenf - fammono
     with_children = coupaenf + fammono
+    # more large families in the QPV and the rural communes, fewer in the city centre
+    large = np.array([LARGE_FAMILIES[k] for k in kind]) + np.where(units["qpv"], 0.06, 0.0)
     out = {
         "C:MEN": men,
         "C:MENPSEUL": menpseul,
@@ -183,10 +187,10 @@ def _families(model: DemoModel, year: int = FAMILY_YEAR) -> pd.DataFrame:
             "C:HMONO": fammono * 0.16,
             "C:FMONO": fammono * 0.84,
             "C:COUPSENF": coupsenf,
-            "C:NE24F1": with_children * 0.44,
+            "C:NE24F1": with_children * (0.44 - large),
             "C:NE24F2": with_children * 0.38,
-            "C:NE24F3": with_children * 0.13,
-            "C:NE24F4P": with_children * 0.05,
+            "C:NE24F3": with_children * (0.13 + large * 0.6),
+            "C:NE24F4P": with_children * (0.05 + large * 0.4),
         }
     )
     out["C:NE24F0"] = fam - with_children
@@ -422,3 +426,30 @@ def _file_filosofi_long(model: DemoModel) -> bytes:
     )
     table = table.drop(columns="order")
     return _csv({k: table[k].astype(str).tolist() for k in table.columns}, sep=";")
+
+
+# QPV code → (median as a share of its commune's Filosofi 2021 median, poverty rate %)
+QPV_INCOME = {"QN09601M": (0.58, 46.2), "QN09602M": (0.63, 41.4), "QN09603M": (0.67, 37.9)}
+QPV_INCOME_FILE = "revenu-disponible-qp24-2021_QP.csv"
+
+
+def _file_qpv_income(model: DemoModel) -> bytes:
+    """INSEE income and poverty by QPV, 2021 (``revenu-disponible-qp24-2021_QP.csv``): `;`,
+    key CODGEO, one row per QPV of the 2024 geography, values of the main commune's
+    median (Filosofi 2021) times a QPV ratio."""
+    filo = _filosofi(model).set_index("commune")
+    median = _round_to(filo.loc["96001", "q2"], 10)
+    codes = sorted(QPV_INCOME)
+    med = np.array([_round_to(median * QPV_INCOME[c][0], 10) for c in codes])
+    tp60 = np.array([QPV_INCOME[c][1] for c in codes])
+    columns = {
+        "CODGEO": codes,
+        "DISP_MED_A21": _fmt(med, 0),
+        "DISP_TP60_A21": _fmt_fixed(tp60, 1),
+        "DISP_PPSOC_A21": _fmt_fixed(8 + 0.45 * (tp60 - 14), 1),
+        "DISP_D1_A21": _fmt(_round_to(med * 0.52, 10), 0),
+        "DISP_D9_A21": _fmt(_round_to(med * 1.95, 10), 0),
+        "DISP_RD_A21": _fmt_fixed(np.full(len(codes), 1.95 / 0.52), 1),
+    }
+    return _csv(columns, sep=";")
+

@@ -17,14 +17,17 @@ import tempfile
 from pathlib import Path
 
 from ..errors import fmt_int
-from .cafdata import _file_tauxcouv, _files_cafdata, _files_onape
+from .cafdata import _file_caf_qpv, _file_tauxcouv, _files_cafdata, _files_onape
 from .cog import _file_cog, _file_epci_xlsx
+from .drees import ACM_FILE, ACM_YEAR, FRANCE_COLUMNS, LABEL_COLUMN, _file_acm
 from .geometry import _file_geojson
 from .insee import (
     FILO_DETAIL_MIN,
     FILO_MEDIAN_MIN,
+    QPV_INCOME_FILE,
     _file_families,
     _file_filosofi_long,
+    _file_qpv_income,
     _file_rp,
     _files_filosofi,
     _rp_structure,
@@ -65,6 +68,7 @@ FILO_DISP = "FILO2021_DISP_COM.csv"
 FILO_PAUVRES = "FILO2021_DISP_PAUVRES_COM.csv"
 FILO_LONG = "DS_FILOSOFI_CC_2023_data.csv"
 CAF_FILES = ("s_ben_com_f.csv", "ndur_s_qf_400_com_f.csv", "rsa_s_type_com_f.csv")
+CAF_QPV_FILE = "ndur_s_qf_400_qpv_f.csv"
 TAUXCOUV_FILE = "TAUXCOUV2021.csv"
 QPV_FILE = "listeqp2024-cog2024.csv"
 FRR_FILE = "frr_communes.csv"
@@ -101,7 +105,7 @@ fichiers:
   familles: [{FAMILY_FILE}]
   filosofi: [{{disp: {FILO_DISP}, pauvres: {FILO_PAUVRES}}}]
   filosofi_long: [{FILO_LONG}]
-  cafdata: [{", ".join(CAF_FILES)}]
+  cafdata: [{", ".join((*CAF_FILES, CAF_QPV_FILE))}]
   naissances: [{BIRTHS_FILE}]
   populations_legales: [{{fichier: {LEGAL_FILE}, millesime: {LEGAL_POPULATION_YEAR}}}]
   petite_enfance:
@@ -111,6 +115,15 @@ nat: txcouv_pe_nat.csv}}
 nat: nbpla_pe_nat.csv}}
   tauxcouv_historique: [{TAUXCOUV_FILE}]
   qpv: {QPV_FILE}
+  revenus_qpv: [{QPV_INCOME_FILE}]
+  # tableau DREES copié de la page du Panorama statistique : le manifeste dit quelle colonne
+  # est quoi (aucun fichier à en-tête fixe n'est publié)
+  accueils_mineurs:
+    fichier: {ACM_FILE}
+    annee: {ACM_YEAR}
+    departement: "{DEMO_DEPARTEMENT}"
+    colonnes: {{libelle: {LABEL_COLUMN}, departement: "{DEMO_DEPARTEMENT_NAME}", \
+france: {FRANCE_COLUMNS[1]}}}
   frr:
     fichier: {FRR_FILE}
     colonnes: {{code: CODGEO, classement: FRR, nom: LIBGEO}}
@@ -169,6 +182,15 @@ def _readme(model: DemoModel) -> bytes:
          "année sans code commune (foyers non localisés)"),
         (CAF_FILES[1], "Cnaf, Cafdata `ndur_s_qf_400_com_f`", "8 tranches de QF, arrondis à 5"),
         (CAF_FILES[2], "Cnaf, Cafdata `rsa_s_type_com_f`", "RSA majoré / non majoré"),
+        (CAF_QPV_FILE, "Cnaf, Cafdata `ndur_s_qf_400_qpv_f` (niveau QPV)",
+         "`;`, UTF-8 avec BOM, `dtreffre;numcomdo;nomcom;nomqpv;qf_400;indfoy_ndur;"
+         "indnbp_ndur`, une ligne par commune, quartier et tranche ; arrondis à 5"),
+        (QPV_INCOME_FILE, "Insee, revenus et pauvreté 2021 par quartier prioritaire (QPV 2024)",
+         "`;`, UTF-8, `CODGEO;DISP_MED_A21;DISP_TP60_A21;…` ; nom du fichier non vérifié "
+         "(celui de la géographie 2015 est `revenu-disponible-qp15-2021_QP.csv`)"),
+        (ACM_FILE, f"DREES, Panorama statistique {ACM_YEAR}, accueils collectifs de mineurs",
+         "`;`, UTF-8, tableau de la page copié tel quel : une colonne de libellés, une par "
+         "territoire ; correspondance des colonnes dans le manifeste"),
         (BIRTHS_FILE, "Insee, état civil, naissances domiciliées par commune (format Melodi)",
          "`;`, UTF-8, `EC_MEASURE;FREQ;GEO;GEO_OBJECT;OBS_STATUS;TIME_PERIOD;OBS_VALUE`, "
          f"naissances vivantes (`LVB`) de {BIRTH_YEARS[0]} à {BIRTH_YEARS[-1]} ; une ligne "
@@ -285,6 +307,13 @@ Périmètres CTG déclarés dans `manifeste.yaml` :
   non vérifiés.
 - Les noms de colonnes de la liste FRR réelle ne sont pas connus : le fichier suit le format
   « colonnes à déclarer » du manifeste.
+- Accueils collectifs de mineurs (`{ACM_FILE}`) : les colonnes « FRANCE métropolitaine » et
+  « FRANCE entière » sont les **valeurs réelles** du Panorama statistique {ACM_YEAR} de la
+  DREES, sauf les 14-17 ans en périscolaire, obtenus par différence (places moins les deux
+  autres tranches d'âge) ; les colonnes de la région et du département sont inventées.
+- Niveau QPV des allocataires (`{CAF_QPV_FILE}`) : la part des foyers de la commune qui vivent
+  dans chaque quartier et la répartition par tranche de QF sont inventées ; revenus des QPV
+  (`{QPV_INCOME_FILE}`) : médiane et taux de pauvreté inventés.
 - Les contours sont une grille déformée (placée vers 4,6–5,3° E et 46,7–47,1° N) : ils ne
   représentent aucun lieu.
 """
@@ -305,11 +334,14 @@ def build_demo_files(model: DemoModel | None = None) -> dict[str, bytes]:
     files[FILO_DISP], files[FILO_PAUVRES] = _files_filosofi(model)
     files[FILO_LONG] = _file_filosofi_long(model)
     files[CAF_FILES[0]], files[CAF_FILES[1]], files[CAF_FILES[2]] = _files_cafdata(model)
+    files[CAF_QPV_FILE] = _file_caf_qpv(model)
     files[BIRTHS_FILE] = _file_births(model)
     files[LEGAL_FILE] = _file_legal_populations(model)
     files.update(_files_onape(model))
     files[TAUXCOUV_FILE] = _file_tauxcouv(model)
     files[QPV_FILE] = _file_qpv(model)
+    files[QPV_INCOME_FILE] = _file_qpv_income(model)
+    files[ACM_FILE] = _file_acm(model)
     files[FRR_FILE] = _file_frr(model)
     files[GEOJSON_FILE] = _file_geojson(model)
     files[MANIFEST_FILE] = _manifest(model)

@@ -33,9 +33,8 @@ class DiagnosticFigures:
         from .. import charts
 
         key = self._theme_key(theme)
-        rows = self.table[
-            (self.table["theme"] == key) & (self.table["type"] == "taux") & self.table["disponible"]
-        ]
+        rows = self.theme_rows(key)
+        rows = rows[(rows["type"] == "taux") & rows["disponible"].astype(bool)]
         label = self.themes[key]
         title = f"{label} — {self.nom} face au département et à la France"
         if rows.empty:

@@ -1,9 +1,10 @@
 """The diagnostic of one territory (:class:`Diagnostic`): its fields, its tables with French
 headers (themes, inclusion, SPPE, synthesis, definitions), its French texts per theme and
-the values of one indicator per commune. Its charts come from the mixin of :mod:`.figures`.
+the values of one indicator per commune. Its charts come from the mixin of :mod:`.figures`,
+the depth of the six CTG themes from the mixin of :mod:`.themes`.
 
-Layer « diagnostic »; imports the socle, :mod:`.common`, :mod:`.display`, :mod:`.figures` and
-:mod:`.inclusion`.
+Layer « diagnostic »; imports the socle, :mod:`.common`, :mod:`.display`, :mod:`.figures`,
+:mod:`.inclusion` and :mod:`.themes`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from .common import FRR_LABELS, LEVEL_NAMES, MISSING_TEXT, SECRET_TEXT, _nan
 from .display import definitions_frame, indicator_display
 from .figures import DiagnosticFigures
 from .inclusion import commune_values
+from .themes import DiagnosticThemes
 
 
 # -- the diagnostic -----------------------------------------------------------------------------
 @dataclass
-class Diagnostic(DiagnosticFigures):
+class Diagnostic(DiagnosticFigures, DiagnosticThemes):
     """Everything the diagnostic shows for one territory. Build it with :func:`diagnose`."""
 
     code: str
@@ -58,11 +60,11 @@ class Diagnostic(DiagnosticFigures):
         return self._displays[formatted]
 
     def theme_table(self, theme: str, formatted: bool = True) -> pd.DataFrame:
-        """Indicators of one theme (id or French label) with French headers."""
-        key = self._theme_key(theme)
-        rows = (self.table["theme"] == key).to_numpy()
+        """Indicators of one theme (id or French label) with French headers: its own, then
+        those of other themes it also shows (:meth:`theme_rows`)."""
+        positions = self.table.index.get_indexer(self.theme_rows(theme).index)
         full = self._display(formatted)
-        out = full[rows].drop(columns="Thème").reset_index(drop=True)
+        out = full.iloc[positions].drop(columns="Thème").reset_index(drop=True)
         out.attrs = dict(full.attrs)
         # for people, the indicator names are the row labels (no 0, 1, 2… index)
         return out.set_index("Indicateur") if formatted else out
@@ -78,7 +80,7 @@ class Diagnostic(DiagnosticFigures):
     def theme_summary(self, theme: str) -> str:
         """One French paragraph on a theme: indicators available, then its alerts."""
         key = self._theme_key(theme)
-        rows = self.table[self.table["theme"] == key]
+        rows = self.theme_rows(key)
         label = self.themes[key]
         shown = int((rows["disponible"] & ~rows["masque"]).sum())
         if rows.empty or not rows["disponible"].any():

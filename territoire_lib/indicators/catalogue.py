@@ -141,6 +141,13 @@ class Indicator:
     strata: str | None = None
     breaks: tuple[int, ...] = ()  # first years of a new, non-comparable series
     note: str = ""
+    # other themes that also show it (key ``themes_associes``): the poverty rate, a context
+    # figure, is also one of the figures that call for a social centre (vie sociale)
+    also: tuple[str, ...] = ()
+
+    def in_theme(self, theme: str) -> bool:
+        """Whether the indicator belongs to ``theme`` or is also shown there."""
+        return self.theme == theme or theme in self.also
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -259,6 +266,7 @@ INDICATOR_KEYS = {
     "strates",
     "ruptures",
     "note",
+    "themes_associes",
 }
 TOP_KEYS = {
     "version",
@@ -526,6 +534,14 @@ def _indicator(
     ):
         ck.add((*path, "ruptures"), quote(breaks), "une liste d'années (ex. [2023])")
         breaks = []
+    also = m.get("themes_associes") or []
+    if not isinstance(also, list) or any(t not in themes or t == theme for t in also):
+        ck.add(
+            (*path, "themes_associes"),
+            quote(also),
+            "une liste d'autres thèmes (ex. [avs]) parmi : " + ", ".join(themes),
+        )
+        also = []
     if len(ck.issues) > n_issues:
         return None
     return Indicator(
@@ -553,6 +569,7 @@ def _indicator(
         strata=strata_name if kind == "categorie" else None,
         breaks=tuple(sorted(int(b) for b in breaks)),
         note=ck.text(m, "note", path, required=False),
+        also=tuple(str(t) for t in also),
     )
 
 

@@ -56,13 +56,25 @@ RP_POPULATION_COLUMNS = {
     "POP0610": "pop_6_10",
     "POP1117": "pop_11_17",
     "POP1824": "pop_18_24",
+    "POP65P": "pop_65_plus",
 }
+# a key « P:… » is read with the other letter (P21_POP80P_PSEUL in a file of C21_… columns)
 RP_FAMILY_COLUMNS = {
     "MEN": "menages",
     "FAM": "familles",
     "FAMMONO": "familles_monoparentales",
     "COUPAENF": "couples_avec_enfants",
     "MENPSEUL": "menages_une_personne",
+    "NE24F1": "familles_1_enfant",
+    "NE24F2": "familles_2_enfants",
+    "NE24F3": "familles_3_enfants",
+    "NE24F4P": "familles_4_enfants_plus",
+    # people living alone by age: the communal base and the demo carry 65-79 and 80+; the
+    # IRIS base of 2022 has 55-79 and 80+ (its 65-79 columns are then noted as missing)
+    "P:POP6579": "pop_65_79",
+    "P:POP80P": "pop_80_plus",
+    "P:POP6579_PSEUL": "personnes_seules_65_79",
+    "P:POP80P_PSEUL": "personnes_seules_80_plus",
 }
 IRIS_PATTERN = r"^(?:\d{5}|2[AB]\d{3})\d{4}$"
 
@@ -227,9 +239,9 @@ def read_population_age(
     """Read ``base-ic-evol-struct-pop-YYYY.csv`` (IRIS rows) → commune observations.
 
     Variables ``pop_totale``, ``pop_0_2``, ``pop_3_5``, ``pop_6_10``, ``pop_11_17``,
-    ``pop_18_24`` (floats, IRIS summed by ``COM``, arrondissements folded); ``annee`` is the
-    census year read from the column prefix (``P21_`` → 2021). Codes absent from
-    ``known_communes`` are kept and listed in the report.
+    ``pop_18_24``, ``pop_65_plus`` (floats, IRIS summed by ``COM``, arrondissements
+    folded); ``annee`` is the census year read from the column prefix (``P21_`` → 2021).
+    Codes absent from ``known_communes`` are kept and listed in the report.
     """
     return _read_rp_iris(
         path,
@@ -246,7 +258,10 @@ def read_families(
     """Read ``base-ic-couples-familles-menages-YYYY.csv`` (IRIS rows) → commune observations.
 
     Variables ``menages``, ``familles``, ``familles_monoparentales``,
-    ``couples_avec_enfants``, ``menages_une_personne`` (prefix ``C21_``/``C22_``).
+    ``couples_avec_enfants``, ``menages_une_personne``, families by number of children under
+    25 (``C21_NE24F1`` … ``C21_NE24F4P``) and people aged 65-79 and 80 or more, all and
+    living alone (``P21_POP6579``, ``P21_POP80P_PSEUL``…). A column absent from the file
+    disables only the indicators that need it (noted in the report).
     """
     return _read_rp_iris(
         path,
@@ -311,6 +326,13 @@ def _check_iris(frame: pd.DataFrame, valid_com: pd.Series, issues: IssueCollecto
         )
 
 
+def _rp_column(letter: str, yy: str, suffix: str) -> str:
+    """``C``, ``21``, ``FAM`` → ``C21_FAM``; ``P:POP80P`` → ``P21_POP80P``."""
+    if ":" in suffix:
+        letter, suffix = suffix.split(":", 1)
+    return f"{letter}{yy}_{suffix}"
+
+
 def _read_rp_iris(
     path: str | Path,
     letter: str,
@@ -322,7 +344,8 @@ def _read_rp_iris(
     frame = read_delimited(path, sep=";", required=["IRIS", "COM"])
     report = LoadReport(source, path.name, rows_read=len(frame))
     issues = IssueCollector(path)
-    yy, other_years = _detect_rp_year(frame.columns, letter, list(columns), issues)
+    own = [suffix for suffix in columns if ":" not in suffix]
+    yy, other_years = _detect_rp_year(frame.columns, letter, own, issues)
     year = 2000 + int(yy)
     if not year_in_range(year, list(columns.values())):
         issues.add(
@@ -331,7 +354,7 @@ def _read_rp_iris(
             line=1,
         )
         issues.raise_if_any()
-    value_cols = {f"{letter}{yy}_{suffix}": var for suffix, var in columns.items()}
+    value_cols = {_rp_column(letter, yy, suffix): var for suffix, var in columns.items()}
     # a missing column blocks only the indicators that need it (issue 13): noted, not fatal
     for col in [c for c in value_cols if c not in frame.columns]:
         report.missing_column(col, value_cols.pop(col))

@@ -61,8 +61,9 @@ def test_generating_twice_gives_identical_bytes(tmp_path):
     first = demo.generate_demo(tmp_path / "a")
     second = demo.generate_demo(tmp_path / "b")
     assert [p.name for p in first] == [p.name for p in second]
-    # 28 files + the births (état civil) and the populations légales
-    assert len(first) == 30
+    # 28 files + the births (état civil), the populations légales, the QPV level of Cafdata,
+    # the QPV income (Insee) and the DREES accueils collectifs de mineurs
+    assert len(first) == 33
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     # the xlsx is among them (zip timestamps and document properties are fixed)
@@ -369,7 +370,7 @@ def test_frr_list(files):
 def test_cli_writes_and_says_fictional(tmp_path, capsys):
     assert cli_main(["demo", "--dossier", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
-    assert "fictives" in out and "30 fichiers" in out  # 28 + births + populations légales
+    assert "fictives" in out and "33 fichiers" in out  # see test_generating_twice…
     assert (tmp_path / "d" / demo.MANIFEST_FILE).exists()
 
 

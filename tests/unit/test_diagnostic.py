@@ -250,8 +250,11 @@ def test_diagnostic_charts_carry_titles_and_sources(demo):
         assert d.nom in spec["title"]["text"]
         assert spec["title"]["subtitle"][0].startswith("Source : ")
         assert spec["title"]["subtitle"][0].endswith("(données fictives)")
-    # a theme without rates gives a French message, not an error
-    empty = d.reference_chart("avs").to_dict()
+    # a theme without rates (the SPPE counts alone) gives a French message, not an error
+    from dataclasses import replace
+
+    counts = d.table[d.table["type"] != "taux"].reset_index(drop=True)
+    empty = replace(d, table=counts).reference_chart("petite_enfance").to_dict()
     assert "Aucun taux" in str(empty)
 
 
@@ -281,7 +284,7 @@ def test_synthesis_and_definitions(demo):
     defs = d.definitions()
     assert {"Indice de besoins", "Taux de couverture global"} <= set(defs["Indicateur"])
     assert defs["Source"].str.contains("données fictives").all()
-    assert "masqué sous 20 au dénominateur" in set(defs["Secret statistique"])
+    assert "peu significatif sous 20 au dénominateur" in set(defs["Secret statistique"])
 
 
 def test_sppe_sentences_come_from_the_catalogue(demo):
@@ -305,7 +308,8 @@ def test_theme_tables_match_one_theme_at_a_time(demo, formatted):
     laying out that theme's rows alone gives (remarks, ranks, decimals, export formats)."""
     diag = D.diagnose(demo, "96003", None)  # 1 253 inhabitants: estimated shares, a secret
     for key in diag.themes:
-        rows = diag.table[diag.table["theme"] == key]
+        # its own indicators, then those of other themes it also shows (themes_associes)
+        rows = diag.theme_rows(key)
         if rows.empty:
             continue
         alone = D.indicator_display(rows, formatted=formatted).drop(columns="Thème")

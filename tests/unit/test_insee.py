@@ -187,11 +187,12 @@ def test_population_missing_column_is_a_remark(tmp_path):
     obs, report = read_population_age(path)
     assert "pop_18_24" not in set(obs["variable"])
     assert value(obs, "01002", "pop_0_2") == pytest.approx(2.0)  # 1.25 + 0.75
-    assert report.missing_columns == {"P21_POP1824": "pop_18_24"}
-    assert report.missing_column_texts({}) == [
+    # (the fixture has no P21_POP65P either: the 65 and over are missing too)
+    assert report.missing_columns == {"P21_POP1824": "pop_18_24", "P21_POP65P": "pop_65_plus"}
+    assert report.missing_column_texts({})[0] == (
         "colonne « P21_POP1824 » absente : la variable « Jeunes de 18 à 24 ans » n'est pas "
         "chargée ; aucun indicateur du catalogue ne l'utilise."
-    ]
+    )
 
 
 def test_population_without_any_census_column_is_refused(tmp_path):
@@ -280,7 +281,9 @@ def test_families_sum_iris(tmp_path):
     assert value(obs, "90010", "couples_avec_enfants") == pytest.approx(30.0)
     assert value(obs, "90010", "menages_une_personne") == pytest.approx(61.0)
     assert value(obs, "90004", "familles_monoparentales") == pytest.approx(0.75)
-    assert len(obs) == 2 * 5
+    # people of 80 or more living alone (P22_POP80P_PSEUL, a « P » column): 3 + 2 = 5
+    assert value(obs, "90010", "personnes_seules_80_plus") == pytest.approx(5.0)
+    assert len(obs) == 2 * 6
     assert "3 IRIS regroupés en 2 communes" in report.french()
 
 
@@ -290,14 +293,17 @@ def test_families_missing_column_is_a_remark(tmp_path):
     path = write(tmp_path, "f.csv", [header, geo("010010000", "01001") + ";1;2;1"])
     obs, report = read_families(path)
     assert value(obs, "01001", "familles") == pytest.approx(2.0)
-    assert report.missing_columns == {
-        "C21_FAMMONO": "familles_monoparentales",
-        "C21_MENPSEUL": "menages_une_personne",
-    }
+    # (the families by number of children and the people living alone are missing too)
+    assert list(report.missing_columns.items())[:2] == [
+        ("C21_FAMMONO", "familles_monoparentales"),
+        ("C21_MENPSEUL", "menages_une_personne"),
+    ]
+    assert report.missing_columns["C21_NE24F3"] == "familles_3_enfants"
+    assert report.missing_columns["P21_POP80P_PSEUL"] == "personnes_seules_80_plus"
     uses = {
         "familles_monoparentales": ["Familles monoparentales", "Part des familles monoparentales"]
     }
-    assert report.missing_column_texts(uses) == [
+    assert report.missing_column_texts(uses)[:2] == [
         "colonne « C21_FAMMONO » absente : la variable « Familles monoparentales » n'est pas "
         "chargée ; indicateurs désactivés (« n.d. ») : Familles monoparentales, Part des "
         "familles monoparentales.",

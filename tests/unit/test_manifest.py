@@ -117,7 +117,8 @@ def test_unknown_file_key_with_suggestion_and_its_line(tmp_path):
         "inconnue « filosophi » (vouliez-vous dire « filosofi » ?), qui serait ignorée ; attendu "
         "l'une des clés : cog_communes, epci_composition, population_age, familles, filosofi, "
         "filosofi_long, cafdata, naissances, populations_legales, petite_enfance, "
-        "tauxcouv_historique, qpv, frr, contours ; exemple : « filosofi: [{disp: "
+        "tauxcouv_historique, qpv, revenus_qpv, accueils_mineurs, frr, contours ; exemple : "
+        "« filosofi: [{disp: "
         "FILO2021_DISP_COM.csv, pauvres: FILO2021_DISP_PAUVRES_COM.csv}] »."
     )
 
@@ -311,8 +312,8 @@ def test_declared_encoding_and_separator_are_used(tmp_path):
     path.write_bytes(text.replace(";", "\t").encode("cp1252"))
     _edit_manifest(
         folder,
-        "rsa_s_type_com_f.csv]",
-        '{fichier: rsa_s_type_com_f.csv, encodage: windows-1252, separateur: "\\t"}]',
+        "rsa_s_type_com_f.csv,",
+        '{fichier: rsa_s_type_com_f.csv, encodage: windows-1252, separateur: "\\t"},',
     )
     territory = dataset.load_folder(folder)
     report = next(r for r in territory.reports if r.file == "rsa_s_type_com_f.csv")

@@ -1,8 +1,8 @@
 """A column missing from a file blocks only the indicators that need it (issue 13, item 3).
 
-The real cases: an RP extract without ``P21_POP1824`` and a families file without
-``C21_MENPSEUL`` (no indicator uses either), and without ``C21_FAMMONO`` (the single-parent
-indicators use it).
+The real cases: an RP extract without ``P21_POP1824`` (no indicator uses it) and a families
+file without ``C21_MENPSEUL`` (the share of one-person households uses it) and without
+``C21_FAMMONO`` (the single-parent indicators use it).
 """
 
 from __future__ import annotations
@@ -61,12 +61,12 @@ def test_the_load_report_names_the_indicators_disabled(extract):
     ) in text
     assert (
         "  remarque : colonne « C21_MENPSEUL » absente : la variable « Ménages d'une personne » "
-        "n'est pas chargée ; aucun indicateur du catalogue ne l'utilise."
+        "n'est pas chargée ; indicateurs désactivés (« n.d. ») : Ménages d'une personne (part)."
     ) in text
     assert (
         "  remarque : colonne « C21_FAMMONO » absente : la variable « Familles monoparentales » "
         "n'est pas chargée ; indicateurs désactivés (« n.d. ») : Familles monoparentales, Part "
-        "des familles monoparentales."
+        "des familles monoparentales, Familles monoparentales parmi les familles avec enfants."
     ) in text
 
 
@@ -89,7 +89,8 @@ def test_the_diagnostic_limits_say_it(extract):
         "Données chargées — Insee, RP – couples, familles, ménages (IRIS) "
         "(base-ic-couples-familles-menages-2021.csv) : colonne « C21_FAMMONO » absente : la "
         "variable « Familles monoparentales » n'est pas chargée ; indicateurs désactivés "
-        "(« n.d. ») : Familles monoparentales, Part des familles monoparentales."
+        "(« n.d. ») : Familles monoparentales, Part des familles monoparentales, Familles "
+        "monoparentales parmi les familles avec enfants."
     ) in diag.limites
 
 
@@ -110,8 +111,10 @@ def test_variable_uses_follow_the_catalogue():
     assert uses["familles_monoparentales"] == [
         "Familles monoparentales",
         "Part des familles monoparentales",
+        "Familles monoparentales parmi les familles avec enfants",
     ]
-    assert "pop_18_24" not in uses and "menages_une_personne" not in uses
+    assert uses["menages_une_personne"] == ["Ménages d'une personne (part)"]
+    assert "pop_18_24" not in uses
     # pop_totale feeds the QPV/FRR shares through derived variables
     assert "Population des communes comprenant un QPV (part)" in uses["pop_totale"]
 

@@ -1,4 +1,5 @@
-"""CAFDATA communal household counts: ``s_ben_com_f``, ``ndur_s_qf_400_com_f``, ``rsa_s_type_com_f``.
+"""CAFDATA communal household counts: ``s_ben_com_f``, ``ndur_s_qf_400_com_f`` (and its QPV level
+``ndur_s_qf_400_qpv_f``), ``rsa_s_type_com_f``.
 
 Owns :func:`read_cafdata_communal` and what only it needs: the variables of each export, the
 QF bands and RSA types, the reference month, the « rounded to 5 » check (Cnaf secrecy) and the
@@ -22,6 +23,7 @@ from ..plausibility import ROUNDED_TOLERANCE, check_at_most, check_values, check
 from ..reading import (
     LINE,
     STATUT_ARRONDI,
+    STATUT_PUBLIE,
     melt_observations,
     normalise_observations,
     read_delimited,
@@ -77,9 +79,15 @@ QF_LABELS_SHOWN = (
     "4000 euros ou plus, Inconnu"
 )
 
+# ndur_s_qf_400_qpv_f: the same bands, households living in a QPV (summed per commune)
+QPV_VARIABLES = {
+    k: v.replace("allocataires_", "allocataires_qpv_") for k, v in QF_VARIABLES.items()
+}
+
 DATASETS = {
     "s_ben": "s_ben_com_f, allocataires par prestation",
     "qf": "ndur_s_qf_400_com_f, allocataires par tranche de quotient familial",
+    "qf_qpv": "ndur_s_qf_400_qpv_f, allocataires des QPV par tranche de quotient familial",
     "rsa": "rsa_s_type_com_f, foyers RSA par type",
 }
 DROP_NOT_LOCALISED = "foyers non localisés (code commune vide)"
@@ -90,7 +98,9 @@ NOT_MULTIPLE_OF_5 = "valeur non multiple de 5 : le fichier n'est peut-être pas 
 def read_cafdata_communal(
     path: str | Path, known_communes: set[str] | None = None
 ) -> tuple[pd.DataFrame, LoadReport]:
-    """Read a CAFDATA communal export: ``s_ben_com_f``, ``ndur_s_qf_400_com_f`` or
+    """Read a CAFDATA communal export: ``s_ben_com_f``, ``ndur_s_qf_400_com_f``, its QPV level
+    ``ndur_s_qf_400_qpv_f`` (column ``nomqpv``: the QPVs of a commune are summed into
+    ``allocataires_qpv_*``, and a known commune absent from the file gets 0) or
     ``rsa_s_type_com_f`` (detected from the columns).
 
     The file is an Opendatasoft CSV export (``;``, UTF-8 with or without BOM, field names as
@@ -116,6 +126,8 @@ def read_cafdata_communal(
     if "qf_400" in frame.columns:
         kind, value_columns = "qf", {"indfoy_ndur": None}
         band_column: str | None = "qf_400"
+        if "nomqpv" in frame.columns:  # the QPV level (2024 QPV geography)
+            kind = "qf_qpv"
     elif "rsa_type" in frame.columns:
         kind, value_columns = "rsa", {"indfoy_rsa": None}
         band_column = "rsa_type"
@@ -124,6 +136,7 @@ def read_cafdata_communal(
         value_columns = {c: v for c, v in S_BEN_VARIABLES.items() if c in frame.columns}
         band_column = None
     required = ["dtreffre", "numcomdo", *(["indfoy_ndur"] if kind == "s_ben" else value_columns)]
+    required += ["nomqpv"] if kind == "qf_qpv" else []
     _require_columns(frame, required, issues)
     issues.raise_if_any()
 
@@ -146,13 +159,22 @@ def read_cafdata_communal(
     frame["annee"] = check_years(frame, month_year, "dtreffre", issues, ["allocataires"])
 
     # band → variable (QF, RSA); duplicates are checked on the raw code, before folding
-    if kind == "qf":
-        frame["variable"] = _label_key(frame["qf_400"]).map(QF_VARIABLES)
+    if kind in ("qf", "qf_qpv"):
+        bands = QF_VARIABLES if kind == "qf" else QPV_VARIABLES
+        frame["variable"] = _label_key(frame["qf_400"]).map(bands)
         _unknown_labels(
             frame, "qf_400", issues, f"une tranche de quotient familial Cafdata ({QF_LABELS_SHOWN})"
         )
         dup_keys = ["code_brut", "annee", "variable"]
         what = "commune-année-tranche"
+        if kind == "qf_qpv":  # one row per QPV and band: the QPVs of a commune are summed
+            frame["qpv_brut"] = frame["nomqpv"].astype("string").str.strip()
+            dup_keys = ["code_brut", "qpv_brut", "annee", "variable"]
+            what = "commune-QPV-année-tranche"
+            report.note(
+                f"{fmt_int(int(frame['qpv_brut'].nunique()))} quartier(s) prioritaire(s) : "
+                "foyers des QPV additionnés par commune et par tranche"
+            )
     elif kind == "rsa":
         frame["variable"] = _rsa_variable(frame["rsa_type"])
         _unknown_labels(
@@ -222,7 +244,29 @@ def read_cafdata_communal(
     report.blurred_values = len(obs)
     if known_communes is not None:
         report.unmatched_codes = sorted(set(obs["commune"]) - set(known_communes))
+        if kind == "qf_qpv":
+            obs = _with_communes_without_qpv(obs, known_communes, report)
     return obs, report
+
+
+def _with_communes_without_qpv(
+    obs: pd.DataFrame, known_communes: set[str], report: LoadReport
+) -> pd.DataFrame:
+    """A commune absent from the QPV file has no household in a QPV: 0 for each band and year
+    of the file (exact, not rounded), so that a share of households living in a QPV counts
+    every commune of a territory, not only those with a QPV."""
+    absent = sorted(set(known_communes) - set(obs["commune"]))
+    if not absent or obs.empty:
+        return obs
+    keys = obs[["annee", "variable"]].drop_duplicates()
+    zeros = keys.merge(pd.DataFrame({"commune": absent}), how="cross")
+    zeros = zeros.assign(valeur=0.0, statut=STATUT_PUBLIE)
+    report.note(
+        f"{fmt_int(len(absent))} commune(s) absente(s) du fichier des QPV : aucun foyer en "
+        "quartier prioritaire (0)"
+    )
+    out = normalise_observations(pd.concat([obs, zeros[obs.columns]], ignore_index=True))
+    return out.sort_values(["commune", "annee", "variable"], kind="stable").reset_index(drop=True)
 
 
 def _rsa_variable(labels: pd.Series) -> pd.Series:
