@@ -191,7 +191,7 @@ def context_html(diag, theme: str) -> str:
     if theme in ("avs", "acces_droits"):
         qpv = diag.qpv_table()
         if len(qpv):
-            numeric = {3, 4, 5, 6, 7}
+            numeric = {4, 6}  # the QPV's own figures (the communes' may list several)
             out.append(
                 '<h3 lang="fr">Les quartiers prioritaires face à leur commune</h3>'
                 + table_html(

@@ -106,8 +106,12 @@ def headline_indicator(diag, theme: str) -> str | None:
 
 @dataclass(frozen=True)
 class Headline(Rule):
+    exclude: tuple[str, ...] = ()  # already said by another rule of the theme
+
     def sentence(self, diag, theme):
         ident = headline_indicator(diag, theme)
+        if ident in self.exclude:
+            return None
         row = diag.row(ident) if ident else None
         if not _ok(row):
             return None
@@ -185,6 +189,7 @@ class OneIn(Rule):
     noun: str  # « famille avec enfants »
     verb: str  # « est monoparentale »
     feminine: bool = True
+    versus: bool = False  # add where it stands against the département
 
     def sentence(self, diag, theme):
         row = diag.row(self.indicator)
@@ -195,9 +200,13 @@ class OneIn(Rule):
         n = math.ceil(100 / value - 1e-9)
         one = "une" if self.feminine else "un"
         head = one.capitalize() if abs(100 / n - value) <= 0.05 * value else f"Plus d'{one}"
+        dep = row.get("valeur_departement")
+        versus = ""
+        if self.versus and not _nan(dep) and row.get("niveau") != "departement":
+            versus = f" ; département : {format_value(ind, dep)}"
         return (
             f"{head} {self.noun} sur {n} {self.verb} ({format_value(ind, row['valeur'])} en "
-            f"{int(row['annee'])})."
+            f"{int(row['annee'])}{versus})."
         )
 
 
@@ -284,7 +293,7 @@ class SchoolAge(Rule):
         trend = (
             "stable"
             if round(abs(change), 1) < 1
-            else (f"{'+' if change > 0 else '−'}{fr_number(abs(change), 1)} %")
+            else (f"{'+' if change > 0 else '−'}{fr_number(abs(change), 1)}\u202f%")
         )
         return (
             f"Enfants de 3 à 10 ans (âge scolaire) : {fr_number(start)} au recensement de "
@@ -318,8 +327,13 @@ THEME_RULES: dict[str, tuple[Rule, ...]] = {
         Gap(),
     ),
     "parentalite": (
-        Headline(),
-        OneIn("part_monoparentales_familles_enfants", "famille avec enfants", "est monoparentale"),
+        OneIn(
+            "part_monoparentales_familles_enfants",
+            "famille avec enfants",
+            "est monoparentale",
+            versus=True,
+        ),
+        Headline(exclude=("part_monoparentales_familles_enfants",)),
         OneIn("part_familles_nombreuses", "famille", "compte 3 enfants ou plus"),
         Trend(("naissances",)),
         Gap(),

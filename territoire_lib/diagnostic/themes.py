@@ -40,7 +40,7 @@ REGISTER_NOTES: dict[str, str] = {
         "Ce qui manque : les places d'accueil de loisirs (ALSH périscolaire, du mercredi et "
         "extrascolaire) et d'accueil de jeunes, commune par commune. Elles viendront du "
         "répertoire des équipements, que Territoire ne charge pas encore ; en attendant, seules "
-        "les lignes de contexte départemental de la DREES ci-dessous donnent des places. Pour "
+        "les lignes de contexte départemental de la DREES donnent des places. Pour "
         "le préparer : la liste des accueils déclarés (nom, commune, type, places par période "
         "et par âge) que tiennent le service jeunesse de l'État (SDJES) et la Caf pour la "
         "prestation de service ALSH."
@@ -274,8 +274,8 @@ class DiagnosticThemes:
             text = (
                 f"Contexte départemental (DREES, {year}) : {fr_number(with_al)} communes sur "
                 f"{fr_number(total)} du département ont au moins un accueil de "
-                f"loisirs, soit {fr_number(share, 1)} %"
-                + ("" if _nan(france) else f" (France : {fr_number(france, 1)} %)")
+                f"loisirs, soit {fr_number(share, 1)}\u202f%"
+                + ("" if _nan(france) else f" (France : {fr_number(france, 1)}\u202f%)")
                 + "."
             )
             rows.append(
@@ -302,9 +302,9 @@ class DiagnosticThemes:
                 )
             )
             if not _nan(young) and places:
-                text += f" ; {fr_number(100 * young / places)} % pour les moins de 6 ans"
+                text += f" ; {fr_number(100 * young / places)}\u202f% pour les moins de 6 ans"
                 if not _nan(f_young) and not _nan(f_places) and f_places:
-                    text += f" (France : {fr_number(100 * f_young / f_places)} %)"
+                    text += f" (France : {fr_number(100 * f_young / f_places)}\u202f%)"
             rows.append(
                 [f"places_{period}", f"Places {SECTION_LABELS[period]} pour 100 enfants de 3 à 17 ans",
                  per_child, math.nan, text + "."]

@@ -127,15 +127,44 @@ def test_commune_and_theme_indicator_choice(page, dashboard_url, territory):
     page.locator(".tdb-choix-commune select").select_option(label=name)
     wait_shown(page, name)
     expect(page.locator("#resume")).to_have_text(diagnose(territory, code).resume)
-    open_tab(page, "Logement et accès aux droits")
-    select = page.locator(".tdb-indicateur-logement-droits select")
+    open_tab(page, "Accès aux droits")
+    select = page.locator(".tdb-indicateur-acces-droits select")
     select.wait_for(timeout=LONG)
-    before = page.locator("#carte-logement-droits").inner_html()
+    before = page.locator("#carte-acces-droits").inner_html()
     select.select_option(value="Foyers percevant le RSA (pour 100 allocataires)")
-    expect(page.locator("#carte-logement-droits figcaption")).to_contain_text("RSA")
-    assert page.locator("#carte-logement-droits").inner_html() != before
-    screenshot(page, "tableau-de-bord-commune-logement.png")
+    expect(page.locator("#carte-acces-droits figcaption")).to_contain_text("RSA")
+    assert page.locator("#carte-acces-droits").inner_html() != before
+    screenshot(page, "tableau-de-bord-commune-acces-droits.png")
     assert_clean(page)
+
+
+def test_six_theme_tabs_of_an_epci(page, dashboard_url, territory):
+    """Each CTG theme has its tab: « Ce qu'il faut retenir » (the library's sentences), at
+    least six indicators with their département value, a map and a series; the vie sociale
+    tab says what the register of facilities would add."""
+    d = diagnose(territory, EPCI)
+    open_dashboard(page, dashboard_url, f"?territoire={EPCI}")
+    tabs = {
+        "Petite enfance": ("petite-enfance", "petite_enfance"),
+        "Enfance-jeunesse": ("enfance-jeunesse", "enfance_jeunesse"),
+        "Parentalité": ("parentalite", "parentalite"),
+        "Vie sociale": ("vie-sociale", "avs"),
+        "Logement": ("logement", "logement"),
+        "Accès aux droits": ("acces-droits", "acces_droits"),
+    }
+    for title, (key, theme) in tabs.items():
+        open_tab(page, title)
+        tab = page.locator(f".tdb-onglet-{key}")
+        tab.locator(f"#carte-{key} svg").wait_for(timeout=LONG)
+        expect(tab.locator(f"#serie-{key} svg")).to_have_count(1)
+        retenir = tab.locator(".tdb-retenir").inner_text()
+        for sentence in d.takeaways(theme):
+            assert sentence in retenir
+        refs = tab.locator(".tdb-carte .tdb-ref", has_text="Département :")
+        assert refs.count() >= 6, title
+        assert_clean(page)
+    assert "Ce qui manque" in page.locator(".tdb-onglet-vie-sociale").inner_text()
+    assert "Contexte départemental" in page.locator(".tdb-onglet-enfance-jeunesse").inner_text()
 
 
 @pytest.mark.parametrize("server", ["dashboard_url", "preheated_url"])
