@@ -92,6 +92,7 @@ class Territory:
     # EPCI code → communes that transferred the SPPE competence to it (manifest
     # « competence_sppe »); an EPCI absent here exercises it for none of its communes
     competences_sppe: dict[str, list[str]] = field(default_factory=dict)
+    confidential: list[str] = field(default_factory=list)  # not public: indicators.masking
 
     # -- queries --------------------------------------------------------------------------------
     def years(self, variable: str) -> list[int]:
@@ -227,6 +228,8 @@ class _Loader:
             for ref in manifest_module.file_refs(manifest)
             if ref.encoding or ref.separator
         }
+        self.confidential_files = manifest_module.confidential_paths(manifest, folder)
+        self.confidential: set[str] = {str(v) for v in manifest.get("confidentiel") or []}
 
     def path(self, entry: Any) -> Path:
         """The path of a file entry of the manifest (a name or ``{fichier: …}``)."""
@@ -240,7 +243,7 @@ class _Loader:
 
     def run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a loader; keep its report, with how each file was read (encoding, separator);
-        on DataError remember the issues and return None."""
+        on DataError remember the issues and return None; note a confidential file's variables."""
         try:
             with reading.dialects(self.declared) as read, commune_populations(self.population):
                 result = func(*args, **kwargs)
@@ -252,6 +255,10 @@ class _Loader:
             for entry in read:
                 report.note(entry.french())
             self.reports.append(report)
+        obs = result[0] if isinstance(result, tuple) else None
+        hidden = manifest_module.mentions(self.confidential_files, args, kwargs)
+        if hidden and isinstance(obs, pd.DataFrame) and "variable" in obs:
+            self.confidential.update(obs["variable"].astype(str).unique())
         return result
 
     # geography -----------------------------------------------------------------------------
@@ -487,6 +494,8 @@ class _Loader:
         self.reports.append(report)
         if estimates.empty:
             return observations
+        if self.confidential & {*BANDS, BIRTHS}:  # estimated from confidential counts
+            self.confidential.update(estimates["variable"].astype(str).unique())
         return normalise_observations(pd.concat([observations, estimates], ignore_index=True))
 
     def sppe_transfers(self, geo: Geography) -> dict[str, list[str]]:
@@ -652,6 +661,7 @@ def load_folder(folder: Path) -> Territory:
         reports=loader.reports,
         source=str(folder),
         competences_sppe=transfers,
+        confidential=sorted(loader.confidential),
     )
 
 
@@ -681,6 +691,7 @@ def _write_cache(territory: Territory, target: Path) -> None:
             },
             "rapports": [_report_to_json(r) for r in territory.reports],
             "competences_sppe": territory.competences_sppe,
+            "confidentiel": list(territory.confidential),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if territory.contours is not None:
@@ -743,6 +754,7 @@ def _read_cache(target: Path, checksum: str) -> Territory:
         source=meta["source"],
         checksum=checksum,
         competences_sppe={k: list(v) for k, v in (meta.get("competences_sppe") or {}).items()},
+        confidential=list(meta.get("confidentiel") or []),
     )
 
 

@@ -12,9 +12,11 @@ A manifest saved by a Windows editor in Windows-1252 is read like a CSV would be
 with the YAML bounds (size cap, alias bombs: :mod:`territoire_lib.yaml_lines`), and every file
 it names must stay in its folder (:func:`check_paths`: no absolute path, no ``..``, no symbolic
 link leading out, regular files under the size cap only), checked at every load, before any
-file is read or hashed.
+file is read or hashed. The names of its list ``confidentiel`` (data that is not public) must
+be variables.
 
-Layer « données »: imports socle (errors, input_limits, yaml_lines); sources (sources.reading).
+Layer « données »: imports socle (errors, input_limits, variables, yaml_lines); sources
+(sources.reading).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FileRef:
     name: str
     encoding: str | None = None
     separator: str | None = None
+    confidential: bool = False  # « confidentiel: true »: data that is not public
 
     @property
     def dialect(self) -> Dialect:
@@ -237,8 +240,35 @@ def validate(data: Any, lines: Lines, file: str = MANIFEST_NAME) -> list[Issue]:
         ):
             continue
         issues.extend(_issues_of(error, lines, file))
+    issues.extend(_confidential_issues(data, lines, file))
     unique = list(dict.fromkeys(issues))
     return sorted(unique, key=lambda i: i.line or 0)
+
+
+def _confidential_issues(data: dict, lines: Lines, file: str) -> list[Issue]:
+    """A name of the list « confidentiel » that is no variable: never silently public."""
+    from .variables import VARIABLES
+
+    names = data.get("confidentiel")
+    if not isinstance(names, list):
+        return []
+    out = []
+    for pos, name in enumerate(names):
+        if not isinstance(name, str) or name in VARIABLES:
+            continue  # a wrong shape is the schema's
+        close = difflib.get_close_matches(name, list(VARIABLES), n=1)
+        hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+        out.append(
+            Issue(
+                file,
+                f"la variable inconnue « {name} »{hint}",
+                "le nom d'une variable (liste : territoire_lib/variables.py ; voir data/README.md, "
+                "« Secret statistique ») ; exemple : « confidentiel: [foyers_rsa] »",
+                line=_line(lines, ("confidentiel", pos)),
+                key=_key_text(("confidentiel", pos)),
+            )
+        )
+    return out
 
 
 def _path(error) -> tuple:
@@ -448,9 +478,29 @@ def _ref(value: Any) -> FileRef | None:
     if isinstance(value, dict) and isinstance(value.get("fichier"), str):
         sep = value.get("separateur")
         return FileRef(
-            value["fichier"], value.get("encodage"), "\t" if sep == "tabulation" else sep
+            value["fichier"],
+            value.get("encodage"),
+            "\t" if sep == "tabulation" else sep,
+            value.get("confidentiel") is True,
         )
     return None
+
+
+def confidential_paths(manifest: dict, folder: Path) -> set[Path]:
+    """Resolved paths of the files a (valid) manifest marks ``confidentiel: true``."""
+    return {(Path(folder) / r.name).resolve() for r in file_refs(manifest) if r.confidential}
+
+
+def mentions(paths: set[Path], *values: Any) -> bool:
+    """Whether loader arguments (paths, or lists, tuples and dicts of them) name one of
+    ``paths`` (resolved)."""
+    for value in values:
+        if isinstance(value, Path) and value.resolve() in paths:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        if isinstance(value, list | tuple | dict) and mentions(paths, *items):
+            return True
+    return False
 
 
 def file_ref(value: Any) -> FileRef:

@@ -47,7 +47,10 @@ class Term:
 
 @dataclass(frozen=True)
 class SecrecyRule:
-    """When to mask a value (NaN + ``masque``): sizes under which nothing is shown."""
+    """Reliability thresholds (key ``fiabilite``, formerly ``secret``): under
+    ``denominator_min`` / ``numerator_min`` a value is shown flagged « peu significatif »;
+    under ``coverage_min`` of the denominator resting on published communes it is masked as
+    too partial."""
 
     denominator_min: float = 0.0
     numerator_min: float = 0.0
@@ -141,6 +144,8 @@ class Indicator:
     strata: str | None = None
     breaks: tuple[int, ...] = ()  # first years of a new, non-comparable series
     note: str = ""
+    # data that is not public (key ``confidentiel``): primary and complementary suppression
+    confidential: bool = False
     # other themes that also show it (key ``themes_associes``): the poverty rate, a context
     # figure, is also one of the figures that call for a social centre (vie sociale)
     also: tuple[str, ...] = ()
@@ -260,7 +265,9 @@ INDICATOR_KEYS = {
     "references",
     "reference_publiee",
     "titre_publie",
+    "fiabilite",
     "secret",
+    "confidentiel",
     "alertes",
     "signaler_estime",
     "strates",
@@ -507,9 +514,13 @@ def _indicator(
                 continue
             refs[int(year)] = float(val)
     secrecy = SecrecyRule()
-    if "secret" in m:
-        sp = (*path, "secret")
-        s = ck.mapping(m["secret"], sp)
+    # « fiabilite »; « secret » is its former name, still read
+    rule_key = "fiabilite" if "fiabilite" in m or "secret" not in m else "secret"
+    if "fiabilite" in m and "secret" in m:
+        ck.add((*path, "secret"), "les clés « fiabilite » et « secret »", "l'une des deux")
+    if rule_key in m:
+        sp = (*path, rule_key)
+        s = ck.mapping(m[rule_key], sp)
         ck.unknown_keys(s, {"denominateur_min", "numerateur_min", "couverture_min"}, sp)
         cov = ck.number(s, "couverture_min", sp, 0.0) or 0.0
         if cov > 1:
@@ -523,6 +534,9 @@ def _indicator(
     flag = m.get("signaler_estime", True)
     if not isinstance(flag, bool):
         ck.add((*path, "signaler_estime"), quote(flag), "true ou false")
+    confidential = m.get("confidentiel", False)
+    if not isinstance(confidential, bool):
+        ck.add((*path, "confidentiel"), quote(confidential), "true ou false")
     headline = m.get("titre_publie", False)
     if not isinstance(headline, bool):
         ck.add((*path, "titre_publie"), quote(headline), "true ou false")
@@ -569,6 +583,7 @@ def _indicator(
         strata=strata_name if kind == "categorie" else None,
         breaks=tuple(sorted(int(b) for b in breaks)),
         note=ck.text(m, "note", path, required=False),
+        confidential=confidential is True,
         also=tuple(str(t) for t in also),
     )
 

@@ -16,25 +16,37 @@ How it works (vectorised, no loop over communes or years):
 Output (:func:`compute`) — one row per indicator, territory and year with data:
 
 ``indicateur | niveau | territoire | annee | numerateur | denominateur | valeur | arrondi |
-estime | couverture | masque | motif_masque | secret | annee_denominateur | categorie``
+estime | couverture | masque | motif_masque | etiquette | peu_significatif |
+motif_peu_significatif | secret | annee_denominateur | categorie``
 
 * ``arrondi``: an input was rounded to 5 by the publisher (CAFDATA);
 * ``estime``: share of the numerator resting on estimated commune values (places of small
   communes shared out from their EPCI);
 * ``couverture``: share of the denominator of the territory resting on communes that have a
   numerator (taux), or share of the communes with a value (effectif);
-* ``masque`` / ``motif_masque``: the value (and numerator) are NaN because of statistical
-  secrecy, a too small denominator or too partial data — the reason is a French sentence;
+* ``masque`` / ``motif_masque``: the value (and numerator) are NaN — the source did not
+  publish it (its own statistical secrecy), the data are too partial, or the data are
+  confidential and suppressed (:mod:`.masking`) — the reason is a French sentence;
+* ``etiquette``: what is shown instead of a masked value: « secret » (the source's secret, or
+  a complementary suppression), « < 5 » (a confidential count under the threshold), « n.d. »
+  (too partial); empty when the value is shown;
+* ``peu_significatif`` / ``motif_peu_significatif``: the value is shown but rests on a
+  denominator (or numerator) under the catalogue's minimum (key ``fiabilite``): public data
+  the publisher already spreads (Cafdata counts rounded to 5, Insee), flagged, never masked;
 * ``secret``: some input of the territory is covered by secrecy;
 * ``annee_denominateur``: the year of the denominator actually used (census year);
 * ``categorie``: label of the SPPE band (type ``categorie``; ``valeur`` is then the band
   number, 0 for the first).
 
-``indicateur``, ``niveau``, ``territoire``, ``motif_masque`` and ``categorie`` are categorical
-columns.
+``indicateur``, ``niveau``, ``territoire``, ``motif_masque``, ``etiquette``,
+``motif_peu_significatif`` and ``categorie`` are categorical columns.
 
-Layer « indicateurs »: imports socle (errors, geo, variables); données (key_figures); sources
-(sources.reading); its own layer (indicators.catalogue).
+Confidential data is suppressed as the last step of :func:`compute`, the one door through
+which every figure leaves this layer (:mod:`.masking`): the same cells are hidden in
+every output.
+
+Layer « indicateurs »: imports socle (errors, geo); sources (sources.reading); its own layer
+(indicators.catalogue, indicators.masking).
 """
 
 from __future__ import annotations
@@ -47,9 +59,8 @@ import pandas as pd
 
 from ..errors import TerritoireError
 from ..geo import NO_EPCI, Geography
-from ..key_figures import fr_number
 from ..sources.reading import STATUT_ARRONDI, STATUT_ESTIME, STATUT_PUBLIE, STATUT_SECRET
-from ..variables import VARIABLES
+from . import masking as masks
 from .catalogue import MUNICIPAL_POPULATION, Catalogue, Indicator, load_catalogue_full
 
 LEVELS = ("commune", "epci", "departement", "region", "perimetre", "france")
@@ -66,6 +77,9 @@ OUTPUT_COLUMNS = [
     "couverture",
     "masque",
     "motif_masque",
+    "etiquette",
+    "peu_significatif",
+    "motif_peu_significatif",
     "secret",
     "annee_denominateur",
     "categorie",
@@ -101,6 +115,7 @@ def _fingerprint(territory, catalogue: Catalogue) -> tuple:
         tuple(sorted(geo.perimeters)),
         tuple((p.code, p.communes) for p in geo.perimeters.values()),
         tuple((k, tuple(v)) for k, v in sorted(_transfers(territory).items())),
+        tuple(sorted(masks.confidential_variables(territory))),
         id(catalogue),
     )
 
@@ -351,27 +366,6 @@ def _present_years(cube: _Cube, variables: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-# -- motifs -----------------------------------------------------------------------------------
-def _unit_of(variables: tuple[str, ...]) -> str:
-    v = VARIABLES.get(variables[0]) if variables else None
-    return v.unit if v else "unités"
-
-
-def _motifs(ind: Indicator) -> list[str]:
-    """Mask reasons of an indicator: 0 none, 1 secret, 2 denominator, 3 numerator, 4 partial."""
-    r = ind.secrecy
-    den_unit = _unit_of(ind.denominator.variables) if ind.denominator else ""
-    num_unit = _unit_of(ind.numerator.variables)
-    return [
-        "",
-        MOTIF_SECRET,
-        f"secret statistique : moins de {fr_number(r.denominator_min)} {den_unit} au dénominateur",
-        f"secret statistique : moins de {fr_number(r.numerator_min)} {num_unit} au numérateur",
-        f"données trop partielles : moins de {fr_number(100 * r.coverage_min)} % du "
-        "dénominateur repose sur des communes dont la valeur est diffusée",
-    ]
-
-
 # -- one indicator ----------------------------------------------------------------------------
 def _indicator_rows(
     ind: Indicator,
@@ -442,15 +436,17 @@ def _indicator_rows(
     rule = ind.secrecy
     motif = np.zeros(len(tt), dtype="int8")
     motif[~has & (s > 0)] = 1
-    if ind.type == "taux" and rule.denominator_min > 0:
-        motif[(motif == 0) & (den_v < rule.denominator_min)] = 2
-    if rule.numerator_min > 0:
-        motif[(motif == 0) & (num < rule.numerator_min)] = 3
     if rule.coverage_min > 0:
         motif[(motif == 0) & (coverage < rule.coverage_min)] = 4
     masked = motif > 0
     value[masked] = np.nan
     num[masked] = np.nan
+    # a small denominator or numerator: the value is shown, flagged « peu significatif »
+    fragile = np.zeros(len(tt), dtype="int8")
+    if ind.type == "taux" and rule.denominator_min > 0:
+        fragile[~masked & (den_v < rule.denominator_min)] = 2
+    if rule.numerator_min > 0:
+        fragile[(fragile == 0) & ~masked & (num < rule.numerator_min)] = 3
     out = {
         "t": tt,
         "annee": years[yy],
@@ -462,6 +458,7 @@ def _indicator_rows(
         "couverture": coverage,
         "masque": masked,
         "motif": motif,
+        "fragile": fragile,
         "secret": s > 0,
         "annee_denominateur": den_year[yy] if den_year is not None else np.full(len(tt), -1),
         "categorie": np.full(len(tt), -1, dtype="int64"),
@@ -524,6 +521,7 @@ def _category_rows(ind, cube, matrix, year_ok, strata) -> dict[str, np.ndarray] 
         "couverture": np.ones(n),
         "masque": np.zeros(n, dtype=bool),
         "motif": np.zeros(n, dtype="int8"),
+        "fragile": np.zeros(n, dtype="int8"),
         "secret": np.zeros(n, dtype=bool),
         "annee_denominateur": np.full(n, -1),
         "categorie": band.astype("int64"),
@@ -561,6 +559,9 @@ def _empty() -> pd.DataFrame:
             "couverture": pd.Series([], dtype="float64"),
             "masque": pd.Series([], dtype=bool),
             "motif_masque": pd.Categorical([]),
+            "etiquette": pd.Categorical([]),
+            "peu_significatif": pd.Series([], dtype=bool),
+            "motif_peu_significatif": pd.Categorical([]),
             "secret": pd.Series([], dtype=bool),
             "annee_denominateur": pd.Series([], dtype="Int64"),
             "categorie": pd.Categorical([]),
@@ -595,6 +596,7 @@ def compute(
     if key in store:
         return store[key].copy(deep=False)  # copy-on-write: the cached frame stays intact
     cube = _observation_cube(territory, cat)
+    conf = masks.confidential_set(territory, cat)
     codes, matrix, members = _membership(territory.geography, level, cube.communes)
     year_ok = np.ones(len(cube.years), dtype=bool) if ykey is None else np.isin(cube.years, ykey)
     parts, motifs, ind_codes = [], [""], []
@@ -611,9 +613,14 @@ def compute(
         rows = _indicator_rows(ind, cube, used, members, year_ok, strata)
         if rows is None or len(rows["t"]) == 0:
             continue
-        texts = _motifs(ind)
+        if masks.is_confidential(ind, conf):  # suppressed here, for every output alike
+            values_of = lambda v, c=cube: _term(c, v)[0]  # noqa: E731
+            masks.suppress_rows(rows, ind, level, codes, territory, cube, values_of, conf)
+        rows["etiquette"] = masks.LABEL_CODES[rows["motif"]]
+        texts = masks.motifs(ind)
         remap = np.zeros(len(texts), dtype="int32")
         used = np.bincount(rows["motif"], minlength=len(texts)) > 0
+        used |= np.bincount(rows["fragile"], minlength=len(texts)) > 0
         for i, text in enumerate(texts):
             if not used[i]:
                 continue
@@ -622,6 +629,7 @@ def compute(
                 motifs.append(text)
             remap[i] = motif_index[text]
         rows["motif"] = remap[rows["motif"]]
+        rows["fragile"] = remap[rows["fragile"]]
         if ind.type == "categorie":
             local = np.zeros(len(strata.strata), dtype="int64")
             for i, stratum in enumerate(strata.strata):
@@ -672,12 +680,17 @@ def _frame(parts, ind_codes, chosen, level, codes, motifs, categories) -> pd.Dat
         "arrondi": cat_("arrondi"),
         "masque": cat_("masque"),
         "motif_masque": pd.Categorical.from_codes(cat_("motif"), categories=motifs),
+        "etiquette": pd.Categorical.from_codes(
+            cat_("etiquette"), categories=list(masks.LABEL_TEXTS)
+        ),
+        "motif_peu_significatif": pd.Categorical.from_codes(cat_("fragile"), categories=motifs),
         "secret": cat_("secret"),
         "annee_denominateur": pd.arrays.IntegerArray(
             np.where(den_year < 0, 0, den_year).astype("int64"), den_year < 0
         ),
         "categorie": pd.Categorical.from_codes(cat_("categorie"), categories=categories),
     }
+    columns["peu_significatif"] = columns["motif_peu_significatif"].codes > 0
     for pos, name in enumerate(OUTPUT_COLUMNS):
         if name in columns:
             out.insert(pos, name, columns[name])
@@ -697,8 +710,9 @@ def compute_all(
     if not frames:
         return _empty()
     out = pd.concat(frames, ignore_index=True)
-    for col in ("indicateur", "niveau", "territoire", "motif_masque"):
+    for col in ("indicateur", "niveau", "territoire", "motif_masque", "etiquette"):
         out[col] = out[col].astype("category")
+    out["motif_peu_significatif"] = out["motif_peu_significatif"].astype("category")
     return out
 
 
@@ -726,6 +740,8 @@ def evolutions(frame: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.Da
     """
     cat = catalogue or load_catalogue_full()
     ok = frame[~frame["masque"] & frame["valeur"].notna()]
+    if "peu_significatif" in ok:  # no evolution from or to a value « peu significatif »
+        ok = ok[~ok["peu_significatif"].astype(bool)]
     for ind in cat.indicators.values():
         if not ind.breaks:
             continue

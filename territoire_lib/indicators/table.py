@@ -73,6 +73,9 @@ TABLE_COLUMNS = [
     "couverture",
     "masque",
     "motif_masque",
+    "etiquette",
+    "peu_significatif",
+    "motif_peu_significatif",
     "secret",
     "departement",
     "valeur_departement",
@@ -174,13 +177,16 @@ def alerts(row, catalogue: Catalogue | None = None) -> list[str]:
       points depuis 2019. »
     * threshold crossed: « Taux de pauvreté : 23,4 %, au-dessus du seuil d'alerte de 20 %. »
 
-    A masked or missing value gives no alert.
+    A masked or missing value, or a value « peu significatif » (too small a denominator),
+    gives no alert.
     """
     cat = catalogue or load_catalogue_full()
     r = row if isinstance(row, dict) else row.to_dict()
     ind = cat.indicators[str(r["indicateur"])]
     value = r.get("valeur")
     if bool(r.get("masque", False)) or _nan(value) or ind.type == "categorie":
+        return []
+    if bool(r.get("peu_significatif", False)):
         return []
     value = float(value)
     rule = ind.alerts
@@ -290,9 +296,11 @@ def _published(territory, niveau: str, code: str | None) -> dict[tuple[str, int]
 
 
 def _ranks(frame: pd.DataFrame, groups: pd.Series, group: str, chosen: pd.DataFrame):
-    """Rank (1 = highest) and quintile (1 = lowest 20 %) within a group, per indicator."""
+    """Rank (1 = highest) and quintile (1 = lowest 20 %) within a group, per indicator (values
+    masked or « peu significatif » are not ranked)."""
     members = groups.index[groups == group]
     sub = frame[frame["territoire"].isin(members) & ~frame["masque"] & frame["valeur"].notna()]
+    sub = sub[~sub["peu_significatif"]]
     sub = sub.merge(chosen[["indicateur", "annee"]], on=["indicateur", "annee"])
     if sub.empty:
         return sub.assign(rang=[], rang_sur=[], quintile=[])
@@ -387,6 +395,9 @@ def indicator_table(
             masque=False,
             secret=False,
             motif_masque="",
+            etiquette="",
+            peu_significatif=False,
+            motif_peu_significatif="",
             categorie=None,
             evolution_texte="",
             evolution_unite="",
@@ -421,6 +432,9 @@ def indicator_table(
             masque=bool(row["masque"]),
             secret=bool(row["secret"]),
             motif_masque=str(row["motif_masque"]),
+            etiquette=str(row["etiquette"]),
+            peu_significatif=bool(row["peu_significatif"]),
+            motif_peu_significatif=str(row["motif_peu_significatif"]),
             categorie=row["categorie"],
             annee_denominateur=row["annee_denominateur"],
         )
@@ -433,11 +447,11 @@ def indicator_table(
                 # the publisher's figure is the headline, the recomputed one beside it
                 value, source = headline(pub, rec["valeur"])
                 rec["valeur"], rec["source_valeur"] = float(value), str(source)
-                rec["masque"], rec["motif_masque"] = False, ""
+                _unmask(rec)
             elif not _nan(pub) and (partial or rec["masque"]) and level != "commune":
                 # the publisher's own figure beats a sum over too few communes
                 rec["valeur"], rec["source_valeur"] = pub, "publiée"
-                rec["masque"], rec["motif_masque"] = False, ""
+                _unmask(rec)
         if ind.type != "categorie":
             _compare(rec, ind, y, dep_rows, dep_pub, fr_pub, level)
         if ident in evo.index and ind.type != "categorie":
@@ -464,6 +478,12 @@ def indicator_table(
     for col in ("rang", "rang_sur", "quintile"):
         table[col] = pd.array([None if _nan(v) else int(v) for v in table[col]], dtype="Int64")
     return table
+
+
+def _unmask(rec) -> None:
+    """The publisher's own figure is shown: no mask, and its reliability is the publisher's."""
+    rec.update(masque=False, motif_masque="", etiquette="")
+    rec.update(peu_significatif=False, motif_peu_significatif="")
 
 
 def _published_evolution(rec, ind: Indicator, year: int, own_pub) -> None:

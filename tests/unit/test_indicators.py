@@ -426,13 +426,18 @@ def test_unknown_indicator_and_level_are_french_errors(territory):
 
 
 # -- secrecy ----------------------------------------------------------------------------------
-def test_small_denominator_is_masked_with_its_reason(territory):
+def test_small_denominator_is_shown_flagged_peu_significatif(territory):
+    # public data (Cafdata places, Insee children): both counts are published, so the rate is
+    # shown, flagged « peu significatif », never called secret
     out = compute(territory, "commune", ["taux_couverture_global"])
     r = one(out, "taux_couverture_global", "90005", 2022)  # 6 places for 12 children
-    assert r["masque"]
-    assert math.isnan(r["valeur"]) and math.isnan(r["numerateur"])
-    assert r["denominateur"] == 12
-    assert r["motif_masque"] == "secret statistique : moins de 20 enfants au dénominateur"
+    assert not r["masque"] and r["etiquette"] == "" and r["motif_masque"] == ""
+    assert r["valeur"] == pytest.approx(50.0)  # 6 / 12 × 100
+    assert r["numerateur"] == 6 and r["denominateur"] == 12
+    assert r["peu_significatif"]
+    assert r["motif_peu_significatif"] == "peu significatif : moins de 20 enfants au dénominateur"
+    # Aville: 190 places for 380 children (≥ 20): not flagged
+    assert not one(out, "taux_couverture_global", "90001", 2022)["peu_significatif"]
 
 
 def test_secret_commune_is_masked_and_aggregate_marks_partial_coverage(territory):
@@ -462,11 +467,12 @@ def test_secret_commune_is_masked_and_aggregate_marks_partial_coverage(territory
     )
 
 
-def test_rounded_inputs_are_flagged_and_small_households_masked(territory):
+def test_rounded_inputs_are_flagged_and_small_households_peu_significatif(territory):
     com = compute(territory, "commune", ["part_rsa"])
     r = one(com, "part_rsa", "90002", 2022)  # 45 allocataires < 50
-    assert r["masque"] and r["arrondi"]
-    assert r["motif_masque"] == "secret statistique : moins de 50 foyers au dénominateur"
+    assert not r["masque"] and r["arrondi"] and r["peu_significatif"]
+    assert r["valeur"] == pytest.approx(5 / 45 * 100)  # 11.1 %
+    assert r["motif_peu_significatif"] == "peu significatif : moins de 50 foyers au dénominateur"
     epci = compute(territory, "epci", ["part_rsa"])
     r = one(epci, "part_rsa", E1, 2022)
     # (150 + 5 + 20) / (1 500 + 45 + 400) × 100 = 175 / 1 945 = 9.00 %
@@ -558,10 +564,12 @@ def test_table_prefers_the_published_value_of_a_partial_aggregate(territory):
     assert u["source_valeur"] == "calculée" and u["valeur"] == pytest.approx(1850 / 13000 * 100)
 
 
-def test_masked_row_in_table_has_no_alert(territory):
+def test_peu_significatif_row_in_table_has_no_alert_nor_rank(territory):
     t = indicator_table(territory, "90005", 2022).set_index("indicateur")
     r = t.loc["taux_couverture_global"]
-    assert r["masque"] and r["alertes"] == []
+    # 6 / 12 = 50.0, under the 58 threshold, but on 12 children: shown, no alert, no rank
+    assert r["valeur"] == pytest.approx(50.0) and r["peu_significatif"]
+    assert not r["masque"] and r["alertes"] == [] and pd.isna(r["rang"])
 
 
 # -- alert wording ----------------------------------------------------------------------------

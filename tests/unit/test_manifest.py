@@ -79,7 +79,7 @@ def test_top_level_typo_is_an_error(tmp_path):
     assert only_issue(manifest_error(tmp_path, text)) == (
         "fichier « manifeste.yaml », ligne 4, clé « perimetre » : trouvé la clé inconnue "
         "« perimetre » (vouliez-vous dire « perimetres » ?), qui serait ignorée ; attendu l'une "
-        "des clés : nom, fictif, departements, noms, fichiers, perimetres, competence_sppe ; "
+        "des clés : nom, fictif, departements, noms, fichiers, perimetres, competence_sppe, confidentiel ; "
         'exemple : « perimetres: {CTG-NORD: {nom: CTG du Nord, communes: ["90001", '
         '"90002"]}} ».'
     )
