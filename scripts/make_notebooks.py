@@ -32,7 +32,9 @@ obligations du service public de la petite enfance, les atouts et points de vigi
 
 Chaque chiffre vient de la bibliothèque `territoire_lib` : un indicateur est toujours un
 rapport de sommes (numérateur et dénominateur additionnés sur les communes), jamais une
-moyenne de taux. Les valeurs couvertes par le secret statistique sont affichées « secret ».
+moyenne de taux. Une valeur que la source ne diffuse pas s'affiche « secret » ; un taux sur
+un petit dénominateur est affiché et signalé « peu significatif » ; une donnée confidentielle
+de moins de 5 s'affiche « < 5 » (voir `data/README.md`, « Secret statistique »).
 
 Paramètres : `territoire` (code du territoire), `annee` (`None` : dernières données
 disponibles), `source` (`""` : la source active, celle du dernier `territoire import` ou

@@ -192,15 +192,19 @@ def svg(chart: alt.Chart) -> StaticChart:
 
 # -- diagnostic charts: maps, references, series, rankings ------------------------------------
 SECRET_LABEL = "secret statistique"
+LOW_LABEL = "moins de 5 (donnée confidentielle)"
 MISSING_LABEL = "non disponible"
-GREYS = {SECRET_LABEL: "#a3a3a3", MISSING_LABEL: "#e3e3e3"}
+GREYS = {SECRET_LABEL: "#a3a3a3", LOW_LABEL: "#c9c9c9", MISSING_LABEL: "#e3e3e3"}
+SHORT_LABELS = {SECRET_LABEL: "secret", LOW_LABEL: "< 5", MISSING_LABEL: "n.d."}
 STROKE = "#ffffff"
 SEQUENTIAL_SCHEME = "blues"  # ColorBrewer, single hue: readable with colour-vision deficiencies
 NEEDS_SCHEME = "oranges"
 
 
 def _status_of(frame: pd.DataFrame, value: str = "valeur") -> pd.Series:
-    """« secret statistique » for masked rows, « non disponible » for missing, else ""."""
+    """The status of each row: for a masked row, from its ``etiquette`` when given (« < 5 »
+    → « moins de 5 (donnée confidentielle) », « n.d. » → « non disponible »), else
+    « secret statistique »; « non disponible » for a missing value; "" otherwise."""
     masked = (
         frame["masque"].fillna(False).astype(bool)
         if "masque" in frame
@@ -209,7 +213,9 @@ def _status_of(frame: pd.DataFrame, value: str = "valeur") -> pd.Series:
     missing = pd.to_numeric(frame[value], errors="coerce").isna()
     out = pd.Series("", index=frame.index, dtype=object)
     out[missing] = MISSING_LABEL
-    out[masked] = SECRET_LABEL
+    label = frame["etiquette"] if "etiquette" in frame else pd.Series("", index=frame.index)
+    label = label.fillna("").astype(str).map({"< 5": LOW_LABEL, "n.d.": MISSING_LABEL})
+    out[masked] = label[masked].fillna(SECRET_LABEL)
     return out
 
 
@@ -235,7 +241,10 @@ def _map_rows(collection: dict, values: pd.DataFrame, codes=None) -> tuple[list,
     rows["masque"] = (
         v["masque"].reindex(feat_codes).fillna(False).astype(bool) if "masque" in v else False
     )
+    if "etiquette" in v:
+        rows["etiquette"] = v["etiquette"].reindex(feat_codes).fillna("")
     rows["statut"] = _status_of(rows)
+    rows = rows.drop(columns="etiquette", errors="ignore")
     rows["valeur"] = rows["valeur"].where(rows["statut"] == "")
     rows = rows.reset_index()
     rows["valeur"] = rows["valeur"].astype(object).where(rows["valeur"].notna(), None)
@@ -263,9 +272,10 @@ def choropleth(
     ``collection`` is a GeoJSON FeatureCollection whose features carry ``properties.code`` and
     ``properties.nom`` (``Territory.contours``: rings already wound clockwise for Vega's
     spherical projections). ``values`` has columns ``code`` and ``valeur``, optionally
-    ``masque`` (statistical secrecy). Values are joined to the shapes with a lookup on
-    ``properties.code``. Masked communes are drawn in dark grey (« secret statistique »),
-    communes without a value in light grey (« non disponible »), each with a legend entry.
+    ``masque`` (statistical secrecy) and ``etiquette``. Values are joined to the shapes with a
+    lookup on ``properties.code``. Masked communes are drawn in dark grey (« secret
+    statistique »), or mid grey for a confidential count under 5 (« moins de 5 »), communes
+    without a value in light grey (« non disponible »), each with a legend entry.
     ``codes`` restricts the map to some communes (default: every feature). ``projection``:
     ``mercator`` for longitude/latitude, ``identity`` for planar coordinates (Lambert-93), drawn
     with ``reflectY``.
@@ -306,7 +316,7 @@ def choropleth(
         )
     )
     layers = [filled]
-    statuses = [s for s in (SECRET_LABEL, MISSING_LABEL) if (rows["statut"] == s).any()]
+    statuses = [s for s in GREYS if (rows["statut"] == s).any()]
     if statuses:
         grey = (
             base.transform_filter("datum.statut !== ''")
@@ -385,7 +395,7 @@ def needs_index_map(
 def _bar_text(frame: pd.DataFrame, decimals: int) -> pd.Series:
     status = _status_of(frame)
     text = frame["valeur"].map(lambda v: french.number(float(v), decimals) if pd.notna(v) else "")
-    return text.where(status == "", status.replace({SECRET_LABEL: "secret", MISSING_LABEL: "n.d."}))
+    return text.where(status == "", status.replace(SHORT_LABELS))
 
 
 RELATIVE_BARS_NOTE = "Longueur des barres relative à chaque indicateur ; valeurs inscrites."
@@ -406,7 +416,8 @@ def reference_bars(
     département, France, in that order), ``valeur``, optionally ``masque``. Indicators of
     different units sit together, so each indicator has its own scale: its bars are drawn
     relative to its largest value (column ``_n``, 0 to 1) and every value is written at the
-    end of its bar (masked values show « secret », missing ones « n.d. »). The series are
+    end of its bar (masked values show « secret » or « < 5 », missing ones « n.d. »; column
+    ``etiquette`` when given). The series are
     named once, in a legend in the order of the bars.
 
     One view with the indicators as rows, not one panel per indicator: a static image
@@ -537,7 +548,8 @@ def ranked_communes(
 ) -> alt.LayerChart:
     """Communes ranked by a value, highest first (``nom``, ``valeur``, optionally ``masque``).
 
-    Masked or missing communes come last with « secret » / « n.d. » instead of a bar. An
+    Masked or missing communes come last with « secret », « < 5 » or « n.d. » (column
+    ``etiquette`` when given) instead of a bar. An
     optional ``reference`` (e.g. the département) is drawn as a dashed vertical line."""
     data = data.copy()
     status = _status_of(data)

@@ -2,7 +2,8 @@
 
 * :func:`to_xlsx`: one sheet per theme plus « Définitions et sources » (and, for a whole
   diagnostic, « Synthèse », « Inclusion » and « SPPE »); French headers; numbers stay numbers
-  with a display format; masked values are written « secret », missing ones « n.d. » (greyed);
+  with a display format; masked values are written « secret » or « < 5 » (a confidential
+  count), missing ones « n.d. » (greyed);
   any cell saying « à vérifier » is highlighted; columns sized; header frozen and filtered.
 * :func:`to_csv`: ``;`` separator, UTF-8 with BOM (Excel FR detects the encoding), decimal
   comma, no thousands separator (the file stays machine-readable).
@@ -40,7 +41,7 @@ from .files import atomic_path, output_path
 from .xlsx_cells import csv_text, put
 
 DEFINITIONS_SHEET = "Définitions et sources"
-SECRET_TEXTS = {"secret", "n.d."}
+SECRET_TEXTS = {"secret", "< 5", "n.d."}  # what stands for a masked or missing value
 VERIFY = "à vérifier"
 HEADER_FILL = "DCE6F1"
 VERIFY_FILL = "FCE4D6"

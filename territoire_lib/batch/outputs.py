@@ -100,9 +100,12 @@ tr.restant td{background:#f2f2f2}
 def _figure_cell(fig: dict | None, decimals: int) -> str:
     if not fig:
         return '<td class="n">n.d.</td>'
-    if fig.get("masque"):
-        return f'<td class="n">secret ({fig.get("annee")})</td>'
+    if fig.get("masque"):  # « secret », « < 5 » (a confidential count), « n.d. »
+        label = html.escape(fig.get("etiquette") or "secret")
+        return f'<td class="n">{label} ({fig.get("annee")})</td>'
     text = f"{french.number(fig.get('valeur'), decimals)} ({fig.get('annee')})"
+    if fig.get("peu_significatif"):
+        text += '<br><span class="note">peu significatif</span>'
     if fig.get("source") == "publiée" and fig.get("valeur_calculee") is not None:
         # a published headline, with the recomputed value beside it
         text += (

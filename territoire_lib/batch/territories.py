@@ -116,11 +116,14 @@ def key_figures(territory, jobs: list[tuple[str, str]], annee: int | None) -> di
             .tail(1)
         )
         latest = _with_headline(territory, latest, level, load_catalogue_full(), headline)
-        for rec in latest[
-            ["territoire", "indicateur", "annee", "valeur", "masque", "source", "calculee"]
-        ].itertuples(index=False):
+        columns = ["territoire", "indicateur", "annee", "valeur", "masque", "source", "calculee"]
+        for rec in latest[[*columns, "etiquette", "peu_significatif"]].itertuples(index=False):
             value = None if rec.masque or rec.valeur != rec.valeur else float(rec.valeur)
             fig = {"valeur": value, "annee": int(rec.annee), "masque": bool(rec.masque)}
+            if rec.masque:  # what stands for it: « secret », « < 5 », « n.d. »
+                fig["etiquette"] = str(rec.etiquette) or "secret"
+            elif rec.peu_significatif:
+                fig["peu_significatif"] = True
             if rec.source:
                 calc = None if rec.calculee != rec.calculee else float(rec.calculee)
                 fig.update(source=rec.source, valeur_calculee=calc)
@@ -156,7 +159,9 @@ def _with_headline(territory, latest, level: str, cat, headline):
         pub = pd.Series(values.reindex(want).to_numpy(), index=latest.index)
     value, source = headline(pub.where(mask), latest["valeur"])
     latest["valeur"] = np.where(mask, value, latest["valeur"])
-    latest["masque"] = np.where(mask & (source == "publiée"), False, latest["masque"])
+    published = mask & (source == "publiée")
+    latest["masque"] = np.where(published, False, latest["masque"])
+    latest["peu_significatif"] = np.where(published, False, latest["peu_significatif"])
     latest["source"] = np.where(mask, source, "")
     return latest
 

@@ -25,7 +25,7 @@ from .. import charts
 from ..diagnostic import commune_values, definitions_frame, label_with_unit
 from ..indicators import load_catalogue_full
 from ..indicators.table import format_value
-from ..key_figures import COVERAGE_METHOD, children_by_age, fr_number
+from ..key_figures import COVERAGE_METHOD, fr_number
 from .exports_widget import DownloadButton, xlsx_bytes
 from .ui import LOG, FigureBox, error_html, esc, french_message, note_html, slug, table_html
 
@@ -64,9 +64,11 @@ def _source(ind, fictional: bool) -> str:
 
 # -- cards --------------------------------------------------------------------------------------
 def value_text(row: dict, ind) -> str:
-    """The value as shown on a card: formatted, « secret statistique », a band, « n.d. »."""
+    """The value as shown on a card: formatted, « secret statistique », « < 5 » (a
+    confidential count), a band, « n.d. »."""
     if row["masque"]:
-        return "secret statistique"
+        label = row.get("etiquette") or "secret"
+        return "secret statistique" if label == "secret" else label
     if ind.type == "categorie":
         return str(row["categorie"]) if row.get("categorie") else "n.d."
     return format_value(ind, row["valeur"])
@@ -102,6 +104,10 @@ def card_html(row: dict, ind) -> str:
     badges = []
     if row["masque"] and row.get("motif_masque"):
         badges.append(f'<span class="tdb-badge tdb-secret">{esc(row["motif_masque"])}</span>')
+    if not row["masque"] and row.get("peu_significatif") and row.get("motif_peu_significatif"):
+        badges.append(
+            f'<span class="tdb-badge tdb-secret">{esc(row["motif_peu_significatif"])}</span>'
+        )
     est = row.get("estime")
     if not _nan(est) and float(est) > 0.005:
         badges.append(
@@ -234,9 +240,20 @@ def map_caption(values: pd.DataFrame, ind, name: str, row: dict | None) -> str:
             f"selon les communes, de {format_value(ind, low['valeur'])} ({low['nom']}) à "
             f"{format_value(ind, high['valeur'])} ({high['nom']})"
         )
-    secret = int(values["masque"].astype(bool).sum())
-    if secret:
-        parts.append(f"{secret} commune{'s' if secret > 1 else ''} sous secret statistique")
+    masked = values["masque"].astype(bool)
+    labels = values.get("etiquette", pd.Series("", index=values.index)).fillna("").astype(str)
+    for label, words in (
+        ("secret", "sous secret statistique"),
+        ("< 5", "à moins de 5 (données confidentielles)"),
+        ("n.d.", "aux données trop partielles"),
+    ):
+        n = int((masked & (labels.replace("", "secret") == label)).sum())
+        if n:
+            parts.append(f"{n} commune{'s' if n > 1 else ''} {words}")
+    fragile = values.get("peu_significatif", pd.Series(False, index=values.index))
+    n = int((fragile.fillna(False).astype(bool) & ~masked).sum())
+    if n:
+        parts.append(f"{n} valeur{'s' if n > 1 else ''} peu significative{'s' if n > 1 else ''}")
     if not parts:
         parts.append("aucune valeur communale diffusée")
     return f"{ind.label} — " + " ; ".join(parts) + "."
@@ -447,6 +464,8 @@ class ThemeTab(_DiagnosticTab):
             v = v.set_index("commune")
             data["valeur"] = data["code"].map(v["valeur"])
             data["masque"] = data["code"].map(v["masque"]).fillna(False).astype(bool)
+            data["etiquette"] = data["code"].map(v["etiquette"]).fillna("")
+            data["peu_significatif"] = data["code"].map(v["peu_significatif"]).fillna(False)
             fmt = ",.0f" if ind.decimals == 0 else f",.{ind.decimals}f"
             epci_name = geo.name_of(geo.communes.set_index("code").loc[d.code, "epci"])
             chart = charts.choropleth(
@@ -540,13 +559,15 @@ class SummaryTab(_DiagnosticTab):
 
     def _ages(self):
         d = self.diag
-        ages = children_by_age(self.territory, d.code)
+        ages = d.age_bands()  # a confidential count is hidden as in the indicator table
         under3 = ages.loc[ages["variable"] == "pop_0_2", "effectif"].iloc[0]
         year = int(ages["annee"].iloc[0])
         caption = (
             f"{d.nom} compte {fr_number(under3)} enfants de moins de 3 ans et "
             f"{fr_number(ages['effectif'].sum())} enfants et jeunes de 0 à 17 ans ({year})."
         )
+        if ages["effectif"].isna().any():
+            caption = f"{d.nom} : enfants et jeunes par âge ({year}), données confidentielles."
         return d.age_chart(), caption, f"ages-{slug(d.nom)}.png"
 
     def _needs(self) -> None:

@@ -1,6 +1,8 @@
 """The indicator table laid out for people, files and the CLI (:func:`indicator_display`:
-French headers, French numbers, « secret » and « n.d. », remarks on secrecy, estimates and
-partial data), and the definitions and sources of its indicators (:func:`definitions_frame`).
+French headers, French numbers, what stands for a masked value — « secret », « < 5 »,
+« n.d. », the engine's ``etiquette`` — remarks on secrecy, values « peu significatif »,
+estimates and partial data), and the definitions and sources of its indicators
+(:func:`definitions_frame`).
 
 Layer « diagnostic »; imports indicateurs (the catalogue), the socle and :mod:`.common`.
 """
@@ -14,12 +16,31 @@ from ..indicators import load_catalogue_full
 from .common import MISSING_TEXT, SECRET_TEXT, VERIFY_TEXT, _nan
 
 
+def masked_label(table: pd.DataFrame) -> pd.Series:
+    """What stands for each masked value (« secret », « < 5 », « n.d. »), empty otherwise."""
+    masked = table["masque"].fillna(False).astype(bool)
+    label = table.get("etiquette", pd.Series("", index=table.index)).astype(object)
+    label = label.fillna("").astype(str).replace("", SECRET_TEXT)
+    return label.where(masked, "")
+
+
+def fragile_remark(table: pd.DataFrame) -> pd.Series:
+    """« peu significatif : moins de 50 foyers au dénominateur » where a value is shown on a
+    small denominator, empty otherwise."""
+    fragile = table.get("peu_significatif", pd.Series(False, index=table.index))
+    fragile = fragile.fillna(False).astype(bool) & ~table["masque"].fillna(False).astype(bool)
+    text = table.get("motif_peu_significatif", pd.Series("", index=table.index))
+    return text.fillna("").astype(str).where(fragile, "")
+
+
 # -- the indicator table, laid out for people -------------------------------------------------
 def _remarks(table: pd.DataFrame, level: str) -> pd.Series:
-    """French remarks per indicator row: secrecy, estimates, rounding, partial data."""
+    """French remarks per indicator row: secrecy, small denominators, estimates, rounding,
+    partial data."""
     parts = []
     masked = table["masque"].fillna(False).astype(bool)
     parts.append(table["motif_masque"].fillna("").astype(str).where(masked, ""))
+    parts.append(fragile_remark(table))
     note = table["note"].fillna("").astype(str)
     parts.append(note)
     est = pd.to_numeric(table["estime"], errors="coerce").fillna(0.0)
@@ -105,10 +126,11 @@ def _headline_remarks(table: pd.DataFrame, published: pd.Series, recomputed: pd.
 def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFrame:
     """An :func:`indicator_table` with French headers, for people, files and the CLI.
 
-    ``formatted=True``: every cell is French text (« 1 234,5 », « secret », « n.d. »).
-    ``formatted=False``: numbers stay numbers (for XLSX/CSV), masked values become « secret »,
-    missing ones « n.d. »; a hidden column ``_decimales`` gives each row's decimals and
-    ``attrs`` tell the exporters which columns use it.
+    ``formatted=True``: every cell is French text (« 1 234,5 », « secret », « < 5 »,
+    « n.d. »). ``formatted=False``: numbers stay numbers (for XLSX/CSV), masked values become
+    their label (« secret », « < 5 », « n.d. »), missing ones « n.d. »; a hidden column
+    ``_decimales`` gives each row's decimals and ``attrs`` tell the exporters which columns
+    use it. A value « peu significatif » is shown, with its reason in « Remarques ».
     """
     cat = load_catalogue_full()
     t = table.reset_index(drop=True)
@@ -138,7 +160,7 @@ def indicator_display(table: pd.DataFrame, formatted: bool = True) -> pd.DataFra
     )
     status = pd.Series("", index=t.index, dtype=object)
     status[value.isna()] = MISSING_TEXT
-    status[masked] = SECRET_TEXT
+    status[masked] = masked_label(t)[masked]
     status[is_cat & t["categorie"].notna()] = ""
     if formatted:
         out["Année"] = t["annee"].map(lambda y: "" if _nan(y) else str(int(y)))
@@ -212,10 +234,17 @@ def definitions_frame(table: pd.DataFrame) -> pd.DataFrame:
         ind = cat.indicators[str(ident)]
         rule = ind.secrecy
         secret = []
+        if getattr(ind, "confidential", False):
+            secret.append(
+                "donnée confidentielle : effectifs de moins de 5 affichés « < 5 », d'autres "
+                "masqués « secret » pour qu'aucun ne puisse être retrouvé par différence"
+            )
         if rule.denominator_min:
-            secret.append(f"masqué sous {fr_number(rule.denominator_min)} au dénominateur")
+            secret.append(
+                f"peu significatif sous {fr_number(rule.denominator_min)} au dénominateur"
+            )
         if rule.numerator_min:
-            secret.append(f"masqué sous {fr_number(rule.numerator_min)} au numérateur")
+            secret.append(f"peu significatif sous {fr_number(rule.numerator_min)} au numérateur")
         if rule.coverage_min:
             secret.append(
                 f"masqué si moins de {fr_number(100 * rule.coverage_min)} % du dénominateur "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..errors import TerritoireError
@@ -50,6 +51,7 @@ class DiagnosticFigures:
                     "serie": self.nom,
                     "valeur": rows["valeur"],
                     "masque": rows["masque"],
+                    "etiquette": rows["etiquette"],
                 }
             )
         ]
@@ -190,12 +192,33 @@ class DiagnosticFigures:
             codes=self.communes,
         )
 
-    def age_chart(self):
-        """Children and young people by age band (latest census)."""
-        from .. import charts
+    def age_bands(self) -> pd.DataFrame:
+        """Children and young people by age band (``key_figures.children_by_age``), each count
+        hidden where the indicator table hides it (confidential data: same cells)."""
         from ..key_figures import children_by_age
 
         ages = children_by_age(self.territory, self.code)
+        if not len(ages) or not self.table["masque"].any():
+            return ages
+        cat = load_catalogue_full()
+        hidden = {
+            (cat.indicators[r["indicateur"]].numerator.variables[0], r["annee"])
+            for r in self.table[self.table["masque"]].to_dict(orient="records")
+            if cat.indicators[r["indicateur"]].type == "effectif"
+            and len(cat.indicators[r["indicateur"]].numerator.variables) == 1
+        }
+        year = ages["annee"].iloc[0]
+        gone = ages["variable"].map(lambda v: (v, year) in hidden)
+        if ("pop_totale", year) in hidden:
+            ages["part"] = np.nan
+        ages.loc[gone, ["effectif", "part"]] = np.nan
+        return ages
+
+    def age_chart(self):
+        """Children and young people by age band (latest census)."""
+        from .. import charts
+
+        ages = self.age_bands()
         year = int(ages["annee"].iloc[0]) if len(ages) else None
         return charts.children_by_age_chart(
             ages,

@@ -37,9 +37,11 @@ def commune_values(
     """Value of each indicator for each commune at one year per indicator: the latest year
     (not after ``year``) in which at least one of ``communes`` has a shown value.
 
-    Long frame: commune, indicateur, annee, valeur, masque, motif_masque.
+    Long frame: commune, indicateur, annee, valeur, masque, motif_masque, etiquette (what
+    stands for a masked value: « secret », « < 5 », « n.d. »), peu_significatif.
     """
-    cols = ["commune", "indicateur", "annee", "valeur", "masque", "motif_masque"]
+    cols = ["commune", "indicateur", "annee", "valeur", "masque", "motif_masque", "etiquette"]
+    cols.append("peu_significatif")
     frame = compute(territory, "commune", indicators)
     if frame.empty:
         return pd.DataFrame(columns=cols)
@@ -51,6 +53,8 @@ def commune_values(
             "valeur": frame["valeur"],
             "masque": frame["masque"],
             "motif_masque": frame["motif_masque"].astype(str),
+            "etiquette": frame["etiquette"].astype(str),
+            "peu_significatif": frame["peu_significatif"],
         }
     )
     f = f[f["commune"].isin(set(communes))]
@@ -91,14 +95,22 @@ def _inclusion_scope(territory, deps: tuple, year: int | None) -> tuple[pd.DataF
     long = commune_values(territory, indicators, scope_codes, year)
     wide = long.pivot(index="commune", columns="indicateur", values="valeur")
     masks = long.pivot(index="commune", columns="indicateur", values="masque")
+    labels = long.pivot(index="commune", columns="indicateur", values="etiquette")
+    fragile = long.pivot(index="commune", columns="indicateur", values="peu_significatif")
     wide = wide.reindex(index=scope_codes, columns=indicators)
-    masks = masks.reindex(index=scope_codes, columns=indicators).fillna(False).astype(bool)
+    masks = masks.reindex(index=scope_codes, columns=indicators).astype(object)
+    masks = masks.fillna(False).astype(bool)
+    labels = labels.reindex(index=scope_codes, columns=indicators).astype(object).fillna("")
+    fragile = fragile.reindex(index=scope_codes, columns=indicators).astype(object)
+    fragile = fragile.fillna(False).astype(bool)
     years = long.groupby("indicateur")["annee"].max().to_dict()
     comp = pd.DataFrame(index=pd.Index(scope_codes, name="commune"))
     comp_years = {}
     for c in NEEDS_COMPONENTS:
-        if c.indicator:
-            comp[c.key] = wide.get(c.indicator, np.nan)
+        if c.indicator:  # a value « peu significatif » is shown, but not scored
+            comp[c.key] = (
+                wide[c.indicator].mask(fragile[c.indicator]) if c.indicator in wide else np.nan
+            )
             if c.indicator in years:
                 comp_years[c.key] = int(years[c.indicator])
     zon = territory.zonages.assign(commune=territory.zonages["commune"].astype(str))
@@ -122,6 +134,7 @@ def _inclusion_scope(territory, deps: tuple, year: int | None) -> tuple[pd.DataF
     for ind in indicators:
         out[ind] = out["commune"].map(wide[ind])
         out[f"{ind}_masque"] = out["commune"].map(masks[ind]).astype(bool)
+        out[f"{ind}_etiquette"] = out["commune"].map(labels[ind]).fillna("")
     out["qpv"] = out["commune"].map(qpv).astype("int64")
     out["frr"] = out["commune"].map(frr)
     for col in scores.columns:

@@ -132,6 +132,7 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
                 continue
             v = pd.to_numeric(inc[key], errors="coerce")
             m = inc.get(f"{key}_masque", pd.Series(False, index=inc.index)).fillna(False)
+            tag = inc.get(f"{key}_etiquette", pd.Series("", index=inc.index)).fillna("")
             if formatted:
                 col = v.map(lambda x, d=d: "" if _nan(x) else fr_number(float(x), d))
             else:
@@ -139,7 +140,8 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
                 fmt_cols.append((label, d))
             col = col.astype(object)
             col[v.isna()] = MISSING_TEXT
-            col[m.astype(bool)] = SECRET_TEXT
+            m = m.astype(bool)
+            col[m] = tag[m].astype(str).replace("", SECRET_TEXT)
             out[label] = col
         out["QPV"] = np.where(inc["qpv"] > 0, inc["qpv"].astype("Int64").astype(str) + " QPV", "")
         out["FRR"] = inc["frr"].map(FRR_LABELS).fillna(inc["frr"]).replace({"non": ""})
@@ -173,7 +175,9 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
         kept = s["population_retenue"] if "population_retenue" in s else s["population"]
 
         def num(col):
-            return col.map(lambda x: MISSING_TEXT if _nan(x) else fr_number(x)) if formatted else col
+            return (
+                col.map(lambda x: MISSING_TEXT if _nan(x) else fr_number(x)) if formatted else col
+            )
 
         out = pd.DataFrame(
             {
@@ -255,7 +259,8 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
     # -- values per commune (tables, charts and maps) -------------------------------------------
     def commune_values(self, indicator: str) -> pd.DataFrame:
         """Values of one indicator (or ``indice_besoins``) for the communes of the territory:
-        code, nom, valeur, masque, annee."""
+        code, nom, valeur, masque, annee, etiquette (« secret », « < 5 », « n.d. » for a masked
+        value), peu_significatif."""
         names = self.inclusion.set_index("commune")["nom"]
         if indicator == "indice_besoins":
             inc = self.inclusion
@@ -266,6 +271,8 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
                     "valeur": inc["indice_besoins"],
                     "masque": False,
                     "annee": np.nan,
+                    "etiquette": "",
+                    "peu_significatif": False,
                 }
             )
         v = commune_values(self.territory, [indicator], self.communes, self.annee)
@@ -275,4 +282,7 @@ class Diagnostic(DiagnosticFigures, DiagnosticThemes):
         out["valeur"] = out["code"].map(v["valeur"])
         out["masque"] = out["code"].map(v["masque"]).fillna(False).astype(bool)
         out["annee"] = out["code"].map(v["annee"])
+        out["etiquette"] = out["code"].map(v["etiquette"]).fillna("").astype(str)
+        out["peu_significatif"] = out["code"].map(v["peu_significatif"]).fillna(False)
+        out["peu_significatif"] = out["peu_significatif"].astype(bool)
         return out

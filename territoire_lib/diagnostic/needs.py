@@ -124,8 +124,9 @@ def needs_method_text(years: dict[str, int] | None = None) -> str:
         "plus forte ; à égalité, le rang moyen) ; les zonages valent 100 (commune concernée) "
         "ou 0. L'indice est la moyenne pondérée de ces scores. Composantes et poids : "
         + " ; ".join(parts)
-        + ". Quand une composante manque pour une commune (secret statistique, fichier non "
-        "chargé), son poids est réparti sur les autres ; l'indice n'est pas calculé si moins "
+        + ". Quand une composante manque pour une commune (valeur non diffusée ou masquée, "
+        "valeur peu significative faute d'un dénominateur suffisant, fichier non chargé), son "
+        "poids est réparti sur les autres ; l'indice n'est pas calculé si moins "
         f"de {fr_number(100 * MIN_WEIGHT)} % du poids est disponible. La part des allocataires "
         "au quotient familial inférieur à 800 € approche les jeunes enfants des familles à bas "
         "revenus : les fichiers communaux de la Caf ne croisent pas l'âge des enfants et le "

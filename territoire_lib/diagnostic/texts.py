@@ -34,6 +34,7 @@ def strengths(table: pd.DataFrame) -> list[str]:
         if (
             not r["disponible"]
             or r["masque"]
+            or r.get("peu_significatif", False)
             or _nan(r["valeur"])
             or ind.type == "categorie"
             or ind.direction == "neutre"
@@ -71,13 +72,18 @@ def strengths(table: pd.DataFrame) -> list[str]:
 
 
 def _limits(table: pd.DataFrame, level: str, territory=None) -> list[str]:
-    """The « Limites des données »: masked and unavailable indicators, estimated places, and
-    the warnings of the load report (geometry of another COG vintage, communes without an
-    outline, columns missing from a file, codes left out)."""
+    """The « Limites des données »: masked, « peu significatif » and unavailable indicators,
+    estimated places, and the warnings of the load report (geometry of another COG vintage,
+    communes without an outline, columns missing from a file, codes left out)."""
     out = []
     masked = table[table["masque"].fillna(False).astype(bool)]
     for r in masked.to_dict(orient="records"):
         out.append(f"{r['libelle']} : {r['motif_masque']}.")
+    flag = table.get("peu_significatif", pd.Series(False, index=table.index))
+    fragile = table[flag.fillna(False).astype(bool) & ~table["masque"].fillna(False).astype(bool)]
+    for motif, group in fragile.groupby("motif_peu_significatif", sort=False):
+        why = str(motif).removeprefix("peu significatif : ")  # one line per reason
+        out.append(f"Valeurs peu significatives ({why}) : {' ; '.join(group['libelle'])}.")
     missing = table[~table["disponible"].astype(bool) & table["note"].fillna("").ne("")]
     for r in missing.to_dict(orient="records"):
         out.append(f"{r['libelle']} : indicateur indisponible ({r['note']}).")
@@ -131,11 +137,14 @@ def _context(territory, table: pd.DataFrame, code: str, level: str, name: str, c
         ind = cat.indicators[ident]
         year = None if _nan(r["annee"]) else int(r["annee"])
         if r["masque"]:
-            text = "secret statistique"
+            label = r.get("etiquette") or "secret"
+            text = "secret statistique" if label == "secret" else label
         elif _nan(r["valeur"]):
             text = MISSING_TEXT
         else:
             text = format_value(ind, r["valeur"])
+            if r.get("peu_significatif", False):
+                text += ", peu significatif"
         if year is not None:
             text += f" ({year})"
         add(ind.label, float(r["valeur"]) if not _nan(r["valeur"]) else math.nan, text, year)
@@ -175,6 +184,8 @@ def _summary(table: pd.DataFrame, level: str, name: str, n_communes: int) -> str
                 f" Taux de couverture global en {int(r['annee'])} : "
                 f"{format_value(ind, r['valeur'])}"
             )
+            if r.get("peu_significatif", False):
+                text += f", {r['motif_peu_significatif']}"
             # like with like: a published headline beside published references, a recomputed
             # one beside the recomputed département (France is only known as published)
             published = r.get("source_valeur") == "publiée"
