@@ -99,6 +99,19 @@ def test_rsa_by_type(perimeter):
     assert value(perimeter, "part_rsa_majore") == pytest.approx(100 * 435 / 2945)
 
 
+def test_every_cafdata_indicator_states_its_unit_direction_and_rounding():
+    cat = load_catalogue_full()
+    cafdata = [
+        i for i in cat.indicators.values() if "Cafdata" in i.source and "Onape" not in i.source
+    ]
+    assert len(cafdata) >= 30
+    for ind in cafdata:
+        assert ind.unit and ind.direction in ("hausse_favorable", "baisse_favorable", "neutre")
+        assert "arrondis à 5" in ind.definition, ind.id
+    # the CMG is published as one total: the definition says so
+    assert "ne détaille pas le CMG par mode de garde" in cat.indicators["part_cmg"].definition
+
+
 # -- family quotient, « Inconnu » left out of the denominator ----------------------------------
 # ndur_s_qf_400_com_f.csv, 2024-12, communes 96001 ; 96002 ; 96003 ; 96004:
 #   Moins de 400     1975 ; 360 ; 15 ; 25 → 2 375
