@@ -191,7 +191,7 @@ def context_html(diag, theme: str) -> str:
                 '<h3 lang="fr">Contexte départemental : accueils collectifs de mineurs '
                 '(DREES)</h3><ul class="tdb-contexte" lang="fr">'
                 + items
-                + "</ul><p class=\"tdb-phrase\" lang=\"fr\">Ces chiffres sont ceux du "
+                + '</ul><p class="tdb-phrase" lang="fr">Ces chiffres sont ceux du '
                 "département : ils ne disent rien des communes du territoire.</p>"
             )
     if theme in ("avs", "acces_droits"):
