@@ -454,7 +454,10 @@ def indicator_table(
                 _unmask(rec)
         if ind.type != "categorie":
             _compare(rec, ind, y, dep_rows, dep_pub, fr_pub, level)
-        if ident in evo.index and ind.type != "categorie":
+        # an evolution ends at the year shown: never beside a masked value (it would say
+        # « stable depuis 2015 » of a hidden one) nor from a year « peu significatif »
+        ends_here = ident in evo.index and int(evo.loc[ident, "annee_fin"]) == y
+        if ends_here and ind.type != "categorie":
             e = evo.loc[ident]
             rec.update(
                 annee_debut=int(e["annee_debut"]),

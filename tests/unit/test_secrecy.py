@@ -588,6 +588,16 @@ def test_manifest_marks_a_file_or_variables_confidential(tmp_path: Path):
     cells = cells_of(t.geography, counts, lambda lv, code: got[(lv, code)])
     assert sum(v == 1 for v in got.values()) > 20  # many communes under 5 births
     assert attacks(cells) == {"soustraction": set(), "combinaison": set(), "bornes": set()}
+    # Cernibois (96106): 1 birth in 2023, « < 5 »; no evolution beside it (it would compare
+    # shown years and read as the hidden one's), nor beside its birth rate, « secret »
+    row = indicator_table(t, "96106").set_index("indicateur")
+    assert row.loc["naissances", "etiquette"] == "< 5" and row.loc["naissances", "annee"] == 2023
+    assert row.loc["naissances", "evolution_texte"] == ""
+    # its birth rate: births 0 in 2015 and 2022 (shown), hidden in 2023: no « stable depuis
+    # 2015 » beside the hidden 2023 rate
+    rate = row.loc["taux_natalite"]
+    assert rate["masque"] and rate["etiquette"] == "secret" and rate["annee"] == 2023
+    assert rate["evolution_texte"] == "" and _nan(rate["evolution"])
     # a name of the list that is no variable is refused, with its line
     manifest.write_text(text + "confidentiel: [naissance]\n", encoding="utf-8")
     with pytest.raises(DataError) as err:
