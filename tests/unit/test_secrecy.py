@@ -519,6 +519,23 @@ def test_every_output_shows_the_same_suppressed_cells():
     assert births["Valeur"] == "secret"  # a complement, in files as on screen
 
 
+def test_files_write_the_labels_as_text(tmp_path: Path):
+    from openpyxl import load_workbook
+
+    from territoire_lib.exports import to_csv, to_xlsx
+
+    t = confidential_territory()
+    label = load_catalogue_full().indicators["naissances"].label
+    book = load_workbook(to_xlsx(indicator_table(t, "90002"), tmp_path / "c.xlsx"))
+    cells = [
+        row for ws in book.worksheets for row in ws.iter_rows(values_only=True) if label in row
+    ]
+    assert cells and "< 5" in cells[0]  # text, not a number, never a formula
+    text = to_csv(indicator_table(t, "90002"), tmp_path / "c.csv").read_text("utf-8-sig")
+    line = next(x for x in text.splitlines() if x.startswith(f"{label};") or f";{label};" in x)
+    assert ";< 5;" in line
+
+
 def test_the_age_chart_hides_what_the_indicator_table_hides():
     from territoire_lib.diagnostic import diagnose
 
