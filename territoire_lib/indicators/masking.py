@@ -106,44 +106,39 @@ def is_confidential(ind: Indicator, confidential: frozenset[str] | set[str]) -> 
 
 
 # -- suppression ----------------------------------------------------------------------------------
-def _store(territory) -> dict:
-    return territory.__dict__.setdefault("_indicator_cache", {})
+def _store(cube) -> dict:
+    """What is computed here lives on the engine's observation cube: it is rebuilt, and this
+    forgotten, whenever the territory's data, geography or perimeters change."""
+    return cube.__dict__.setdefault("_suppression", {})
 
 
-def _perimeters(territory) -> tuple:
-    return tuple((p.code, p.communes) for p in territory.geography.perimeters.values())
-
-
-def hierarchy(territory, communes) -> suppression.Hierarchy:
-    """The cells and equations of the territory's geography (cached on the territory)."""
-    geo = territory.geography
-    key = ("hierarchy", id(geo), id(geo.communes), len(communes), _perimeters(territory))
-    store = _store(territory)
-    if key not in store:
-        store[key] = suppression.build_hierarchy(geo, communes)
-    return store[key]
+def hierarchy(territory, cube) -> suppression.Hierarchy:
+    """The cells and equations of the territory's geography (cached on the cube)."""
+    store = _store(cube)
+    if "hierarchy" not in store:
+        store["hierarchy"] = suppression.build_hierarchy(territory.geography, cube.communes)
+    return store["hierarchy"]
 
 
 def pattern(territory, cube, variables: tuple[str, ...], values_of: Callable):
     """Suppression status and count of every cell of the table of ``variables`` (cells ×
-    years), computed once per territory state: every indicator using these variables hides
-    the same cells. ``values_of(variables)``: the (communes × years) commune counts."""
-    key = ("suppression", variables, _perimeters(territory), id(cube))
-    store = _store(territory)
-    if key not in store:
-        h = hierarchy(territory, cube.communes)
+    years), computed once per cube: every indicator using these variables hides the same
+    cells. ``values_of(variables)``: the (communes × years) commune counts."""
+    store = _store(cube)
+    if variables not in store:
+        h = hierarchy(territory, cube)
         values = values_of(variables)
         status = suppression.protect_years(h, values)
         totals = np.asarray(h.aggregate @ np.nan_to_num(values))
-        store[key] = (status, totals)
-    return store[key]
+        store[variables] = (status, totals)
+    return store[variables]
 
 
 def suppress_rows(rows: dict, ind: Indicator, level, codes, territory, cube, values_of, conf):
     """Hide, in the engine's rows of one indicator at one level, the values whose count is
     suppressed in its table: a count « < 5 », a complement « secret », a rate whose numerator
     or denominator is hidden « secret ». Edits ``rows`` in place."""
-    h = hierarchy(territory, cube.communes)
+    h = hierarchy(territory, cube)
     cells = h.cells_of(level, codes)[rows["t"]]
     n = len(cells)
     years = cube.years
