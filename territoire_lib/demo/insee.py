@@ -452,4 +452,3 @@ def _file_qpv_income(model: DemoModel) -> bytes:
         "DISP_RD_A21": _fmt_fixed(np.full(len(codes), 1.95 / 0.52), 1),
     }
     return _csv(columns, sep=";")
-
