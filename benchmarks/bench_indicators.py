@@ -109,6 +109,49 @@ def synthetic_france(n_communes: int, n_years: int, seed: int = 2024) -> Territo
         values[name] = total_places * share / sum(PLACE_SHARES.values())
     values["places_eaje"] = values["places_eaje_psu"] + values["places_eaje_hors_psu"]
     values["places_total"] = total_places
+    # variables added since (issue 16 and the coverage rate), drawn last so that the draws
+    # above stay the same as before
+    fam = values["familles"]
+    with_kids = fam * 0.55
+    values.update(
+        {
+            "couples_avec_enfants": with_kids * 0.75,
+            "familles_1_enfant": with_kids * 0.42,
+            "familles_2_enfants": with_kids * 0.38,
+            "familles_3_enfants": with_kids * 0.15,
+            "familles_4_enfants_plus": with_kids * 0.05,
+            "pop_65_79": pop * 0.15,
+            "pop_80_plus": pop * 0.06,
+            "pop_65_plus": pop * 0.21,
+            "menages": pop * 0.45,
+            "menages_une_personne": pop * 0.45 * rng.uniform(0.25, 0.45, size=(n_communes, 1)),
+            "personnes_seules_65_79": pop * 0.15 * 0.3,
+            "personnes_seules_80_plus": pop * 0.06 * 0.5,
+            "pop_legale_totale": population[:, None] * 1.015 + 0 * pop,
+            "enfants_0_2_estimes": kids * 0.98,
+            "personnes_couvertes": rounded(alloc * 2.3),
+        }
+    )
+    for name, share in {
+        "foyers_af": 0.3,
+        "foyers_cf": 0.05,
+        "foyers_ab": 0.12,
+        "foyers_paje": 0.14,
+        "foyers_cmg": 0.05,
+        "foyers_apl": 0.3,
+        "foyers_alf": 0.08,
+        "foyers_als": 0.07,
+        "foyers_ppa": 0.25,
+        "foyers_aah": 0.06,
+    }.items():
+        values[name] = rounded(alloc * share)
+    values["foyers_rsa_majore"] = rounded(values["foyers_rsa"] * 0.2)
+    values["foyers_rsa_non_majore"] = values["foyers_rsa"] - values["foyers_rsa_majore"]
+    in_qpv = (population >= 10000)[:, None] * rng.uniform(0.1, 0.3, size=(n_communes, 1))
+    for i, q in enumerate(QF):
+        values[q.replace("allocataires_qf", "allocataires_qpv_qf")] = rounded(
+            alloc * in_qpv * shares[:, i : i + 1]
+        )
     statuses = {}
     for name in values:
         if name.startswith("places_"):
