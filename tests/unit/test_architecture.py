@@ -224,6 +224,23 @@ def test_every_module_says_what_it_owns_and_its_layer():
     assert not missing, "Docstring absente ou sans sa couche : " + ", ".join(missing)
 
 
+def test_the_architecture_page_lists_every_layer_and_entry():
+    """docs/architecture.md's table of layers names each layer of LAYERS, in order, on a row
+    that lists its modules, so the page and the check cannot drift apart."""
+    page = (ROOT.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ") and " | " in line]
+    for index, (layer, entries) in enumerate(LAYERS):
+        row = next((r for r in rows if r.startswith(f"| {index} | {layer} |")), None)
+        assert row is not None, (
+            f"docs/architecture.md : ligne de la couche {index} « {layer} » absente"
+        )
+        for entry in entries:
+            if entry:
+                assert f"`{entry}" in row, (
+                    f"docs/architecture.md : « {entry} » absent de « {layer} »"
+                )
+
+
 # The checks themselves, on small made-up graphs: each would fail on the fault it guards.
 def test_cycle_detection_finds_a_lazy_two_module_cycle():
     graph = {"a": {"b"}, "b": {"a"}, "c": {"a"}}
