@@ -32,8 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import IssueCollector, LoadReport, fmt_int, quote
-from ..geo import check_commune_codes, is_arrondissement
-from .insee import _fold_arm_observations
+from .insee import _fold_arm_observations, check_melodi_rows
 from .plausibility import check_values, check_years
 from .reading import (
     LINE,
@@ -94,23 +93,7 @@ def read_births(
     )
     frame, level = frame[~empty], level[~empty]
 
-    check_commune_codes(frame["GEO"], issues, "GEO", frame[LINE])
-    not_arm = (level == "ARM") & ~is_arrondissement(frame["GEO"])
-    for idx in not_arm[not_arm].index[:50]:
-        issues.add(
-            f"{quote(frame.at[idx, 'GEO'])} avec GEO_OBJECT=ARM",
-            "un code d'arrondissement municipal (75101–75120, 13201–13216, 69381–69389)",
-            line=int(frame.at[idx, LINE]),
-            column="GEO",
-        )
-    bad_year = ~frame["TIME_PERIOD"].str.fullmatch(r"\d{4}").fillna(False).astype(bool)
-    for idx in bad_year[bad_year].index[:50]:
-        issues.add(
-            quote(frame.at[idx, "TIME_PERIOD"]),
-            "une année sur 4 chiffres (ex. 2023)",
-            line=int(frame.at[idx, LINE]),
-            column="TIME_PERIOD",
-        )
+    bad_year = check_melodi_rows(frame, level, issues, example_year=2023)
     years = pd.to_numeric(frame["TIME_PERIOD"].where(~bad_year), errors="coerce")
     check_years(frame, years, "TIME_PERIOD", issues, ["naissances"])
     values, _ = to_number(frame, "OBS_VALUE", issues, allow_empty=False)

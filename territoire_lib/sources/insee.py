@@ -644,24 +644,7 @@ def read_filosofi_long(
     )
     frame, obj, measure = frame[~unused], obj[~unused], measure[~unused]
 
-    bad_year = ~frame["TIME_PERIOD"].str.fullmatch(r"\d{4}").fillna(False).astype(bool)
-    for idx in bad_year[bad_year].index[:50]:
-        issues.add(
-            quote(frame.at[idx, "TIME_PERIOD"]),
-            "une année sur 4 chiffres (ex. 2021)",
-            line=int(frame.at[idx, LINE]),
-            column="TIME_PERIOD",
-        )
-    communal = obj.isin(["COM", "ARM"])
-    check_commune_codes(frame.loc[communal, "GEO"], issues, "GEO", frame.loc[communal, LINE])
-    not_arm = (obj == "ARM") & ~is_arrondissement(frame["GEO"])
-    for idx in not_arm[not_arm].index[:50]:
-        issues.add(
-            f"{quote(frame.at[idx, 'GEO'])} avec GEO_OBJECT=ARM",
-            "un code d'arrondissement municipal (75101–75120, 13201–13216, 69381–69389)",
-            line=int(frame.at[idx, LINE]),
-            column="GEO",
-        )
+    bad_year = check_melodi_rows(frame, obj, issues, example_year=2021)
     check_unique(
         frame,
         ["GEO", "GEO_OBJECT", "FILOSOFI_MEASURE", "TIME_PERIOD"],
@@ -755,3 +738,31 @@ def read_filosofi_long(
     )
     _report_unmatched(obs["commune"], known_communes, report)
     return obs, references, report
+
+
+def check_melodi_rows(
+    frame: pd.DataFrame, level: pd.Series, issues: IssueCollector, example_year: int
+) -> pd.Series:
+    """The checks every Insee Melodi file shares: ``TIME_PERIOD`` a 4-digit year, ``GEO`` a
+    valid commune code on communal rows (``GEO_OBJECT`` COM or ARM), and an arrondissement
+    code on ARM rows. Each problem is added to ``issues`` with its line and column; returns
+    the mask of the rows whose year is malformed."""
+    bad_year = ~frame["TIME_PERIOD"].str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+    for idx in bad_year[bad_year].index[:50]:
+        issues.add(
+            quote(frame.at[idx, "TIME_PERIOD"]),
+            f"une année sur 4 chiffres (ex. {example_year})",
+            line=int(frame.at[idx, LINE]),
+            column="TIME_PERIOD",
+        )
+    communal = level.isin(["COM", "ARM"])
+    check_commune_codes(frame.loc[communal, "GEO"], issues, "GEO", frame.loc[communal, LINE])
+    not_arm = (level == "ARM") & ~is_arrondissement(frame["GEO"])
+    for idx in not_arm[not_arm].index[:50]:
+        issues.add(
+            f"{quote(frame.at[idx, 'GEO'])} avec GEO_OBJECT=ARM",
+            "un code d'arrondissement municipal (75101–75120, 13201–13216, 69381–69389)",
+            line=int(frame.at[idx, LINE]),
+            column="GEO",
+        )
+    return bad_year
