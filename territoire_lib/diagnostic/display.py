@@ -60,7 +60,9 @@ def _remarks(table: pd.DataFrame, level: str) -> pd.Series:
         )
     )
     cov = pd.to_numeric(table["couverture"], errors="coerce")
-    own_published = table.get("source_valeur", pd.Series("", index=table.index)).fillna("")
+    own_published = (
+        table.get("source_valeur", pd.Series("", index=table.index)).astype(object).fillna("")
+    )
     own_published = own_published.astype(str) == "publiée"
     cat = load_catalogue_full()
     titled = (
@@ -214,7 +216,8 @@ def _recomputed_beside(t: pd.DataFrame) -> pd.Series:
         .map(lambda i: bool(getattr(cat.indicators.get(str(i)), "published_headline", False)))
         .astype(bool)
     )
-    published = t.get("source_valeur", pd.Series("", index=t.index)).fillna("") == "publiée"
+    source = t.get("source_valeur", pd.Series("", index=t.index)).astype(object)
+    published = source.fillna("") == "publiée"
     calc = pd.to_numeric(t.get("valeur_calculee"), errors="coerce")
     return calc.where(titled & published)
 
