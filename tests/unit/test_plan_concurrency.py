@@ -331,7 +331,18 @@ def test_two_first_imports_into_a_new_database(plan_db_url, plan_sample, tmp_pat
     assert sorted(code for code, _, _ in results) == [0, 1], results
     win = next(i for i, (code, _, _) in enumerate(results) if code == 0)
     assert "CTG « CTG-TEST » créée." in results[win][1]
-    assert results[1 - win][2].startswith("Erreur : La CTG « CTG-TEST » existe déjà dans la base.")
+    # The loser is told the CTG exists already; on a brand-new SQLite file (rollback journal
+    # until the first migration switches it to WAL) SQLite may instead refuse its write at once
+    # to avoid a lock deadlock: it then gets the French « occupée » message, nothing saved
+    # (seen once in CI; see the closing note of stop 10).
+    assert results[1 - win][2].startswith(
+        (
+            "Erreur : La CTG « CTG-TEST » existe déjà dans la base.",
+            "Erreur : La base de données « ",
+        )
+    ), results[1 - win][2]
+    if results[1 - win][2].startswith("Erreur : La base de données « "):
+        assert "rien n'a été enregistré" in results[1 - win][2]
     engine = db.open_database(plan_db_url)
     assert db.stored_revision(engine) == "0001"
     with db.session_scope(engine=engine) as s:
