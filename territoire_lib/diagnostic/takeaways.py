@@ -28,6 +28,7 @@ and :mod:`.common`.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..french import number as fr_number
@@ -91,9 +92,12 @@ def _unfavourable(direction: str, gap: float) -> bool:
     )
 
 
-class Rule:
-    def sentence(self, diag, theme: str) -> str | None:  # pragma: no cover - interface
-        raise NotImplementedError
+class Rule(ABC):
+    """One rule of « Ce qu'il faut retenir »: a French sentence drawn from the figures, or None
+    when the rule has nothing to say for this territory and theme."""
+
+    @abstractmethod
+    def sentence(self, diag, theme: str) -> str | None: ...
 
 
 def headline_indicator(diag, theme: str) -> str | None:
